@@ -1,0 +1,491 @@
+//! [`SledEventStore`]: the embedded event log on sled 0.34.
+//!
+//! Reads happen on the caller's thread, straight from sled, and never look past the durable head.
+//! Appends go through one writer thread ([`super::writer`]) that commits them in groups.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use async_trait::async_trait;
+use tokio::sync::{mpsc, oneshot, watch};
+use ulid::Ulid;
+
+use super::error::StoreError;
+use super::keys;
+use super::writer::{self, Job, WriterState};
+use super::EventStore;
+use crate::codec::{ChunkView, GENESIS_HASH};
+use crate::envelope::{AppendRequest, AppendResult, RecordedEvent};
+use crate::ids::{StreamId, StreamKind, Timestamp};
+
+/// Called after sled's flush and before the `fdatasync` of every group: a fault-injection point
+/// for tests (an error here is handled exactly like a failed flush).
+pub type SyncHook = Arc<dyn Fn() -> std::io::Result<()> + Send + Sync>;
+
+/// How the store commits. The defaults are what the server uses.
+#[derive(Clone)]
+pub struct StoreConfig {
+    /// Commit concurrent appends together (one batch, one flush, one `fdatasync` per group).
+    /// `false` commits every append on its own: the baseline the benchmark compares against.
+    pub group_commit: bool,
+    /// The most appends one group takes.
+    pub max_group_appends: usize,
+    /// How many appends may wait for the writer before callers wait to enqueue.
+    pub queue_capacity: usize,
+    /// Follow sled's flush with an `fdatasync` of its data file. sled 0.34.7 ends its flush in
+    /// `sync_file_range`, which survives a killed process but not a power cut; only tests that
+    /// measure the difference turn this off.
+    pub fdatasync: bool,
+    /// Fault injection for tests; `None` in production.
+    pub sync_hook: Option<SyncHook>,
+    /// sled's page cache size in bytes.
+    pub cache_capacity_bytes: u64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            group_commit: true,
+            max_group_appends: 1024,
+            queue_capacity: 8192,
+            fdatasync: true,
+            sync_hook: None,
+            cache_capacity_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreConfig")
+            .field("group_commit", &self.group_commit)
+            .field("max_group_appends", &self.max_group_appends)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("fdatasync", &self.fdatasync)
+            .field("sync_hook", &self.sync_hook.is_some())
+            .finish()
+    }
+}
+
+/// sled segment size. sled writes any log message larger than a quarter of a segment to a
+/// separate blob file without syncing it, so segments are sized to keep every node (at most 17
+/// chunks of at most [`writer::MAX_CHUNK_BYTES`] plus one oversized record) far below that.
+const SEGMENT_SIZE: usize = 8 * 1024 * 1024;
+
+/// The sled-backed event log. Cheap to clone; all clones share one writer.
+#[derive(Clone)]
+pub struct SledEventStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    db: sled::Db,
+    log: sled::Tree,
+    sender: Mutex<Option<mpsc::Sender<Job>>>,
+    head: watch::Receiver<u64>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl SledEventStore {
+    /// Opens (or creates) the log in directory `path`. Fails with [`StoreError::Unavailable`]
+    /// when another process holds the directory.
+    pub fn open(path: impl AsRef<Path>, config: StoreConfig) -> Result<SledEventStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        std::fs::create_dir_all(&path)
+            .map_err(|e| StoreError::io("creating the data directory", e))?;
+        let db = sled::Config::new()
+            .path(&path)
+            .segment_size(SEGMENT_SIZE)
+            .flush_every_ms(None)
+            .cache_capacity(config.cache_capacity_bytes)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(io) if io.to_string().contains("lock") => StoreError::Unavailable(
+                    format!("{} is in use by another process ({io})", path.display()),
+                ),
+                other => StoreError::sled("opening the database", other),
+            })?;
+        let log = db
+            .open_tree("log")
+            .map_err(|e| StoreError::sled("opening the log tree", e))?;
+        let data_file = std::fs::OpenOptions::new()
+            .read(true)
+            .open(path.join("db"))
+            .map_err(|e| StoreError::io("opening sled's data file for fdatasync", e))?;
+
+        let (head, last_hash, last_recorded_at) = read_tail(&log)?;
+        let (head_tx, head_rx) = watch::channel(head);
+        let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
+        let state = WriterState::new(
+            db.clone(),
+            log.clone(),
+            data_file,
+            config,
+            head,
+            last_hash,
+            last_recorded_at,
+            head_tx,
+        );
+        let writer = std::thread::Builder::new()
+            .name("ledgerdesk-log-writer".to_owned())
+            .spawn(move || writer::run(state, receiver))
+            .map_err(|e| StoreError::io("starting the writer thread", e))?;
+        tracing::info!(path = %path.display(), head, "event log opened");
+        Ok(SledEventStore {
+            inner: Arc::new(Inner {
+                path,
+                db,
+                log,
+                sender: Mutex::new(Some(sender)),
+                head: head_rx,
+                writer: Mutex::new(Some(writer)),
+            }),
+        })
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The sled database, for read models that keep their trees beside the log (one process can
+    /// open a sled directory at a time, so they share it).
+    pub fn db(&self) -> &sled::Db {
+        &self.inner.db
+    }
+
+    /// Stops accepting appends, lets the writer finish what it holds (a final flush and
+    /// `fdatasync`), and waits for it.
+    pub async fn close(&self) {
+        let inner = self.inner.clone();
+        let _ = tokio::task::spawn_blocking(move || inner.shutdown()).await;
+    }
+
+    /// Bytes of sled's files on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.inner
+            .db
+            .size_on_disk()
+            .map_err(|e| StoreError::sled("measuring size on disk", e))
+    }
+
+    /// Reads up to `max` records from `from_position`, up to and including `limit`.
+    pub(crate) fn read_range(
+        log: &sled::Tree,
+        from_position: u64,
+        limit: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let from = from_position.max(1);
+        let mut out = Vec::new();
+        if from > limit || max == 0 {
+            return Ok(out);
+        }
+        let start = chunk_key_at_or_before(log, from)?.unwrap_or(from);
+        for item in log.range(keys::log(start)..=keys::log(limit)) {
+            let (key, value) = item.map_err(|e| StoreError::sled("reading the log", e))?;
+            let first = keys::log_position(&key).ok_or_else(|| StoreError::Corrupt {
+                position: 0,
+                detail: "malformed log key".to_owned(),
+            })?;
+            let view = ChunkView::parse(&value).map_err(|e| StoreError::Corrupt {
+                position: first,
+                detail: e.to_string(),
+            })?;
+            for i in 0..view.len() {
+                let position = first + i as u64;
+                if position < from {
+                    continue;
+                }
+                if position > limit || out.len() >= max {
+                    return Ok(out);
+                }
+                let record = view.record(i).map_err(|e| StoreError::Corrupt {
+                    position,
+                    detail: e.to_string(),
+                })?;
+                check_position(&record, position)?;
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn read_stream_range(
+        log: &sled::Tree,
+        stream: StreamId,
+        from_version: u64,
+        limit: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let from = from_version.max(1);
+        let prefix = keys::stream_prefix(stream);
+        // The entry covering `from` is the last one whose first version is <= from.
+        let start_key = log
+            .range(keys::stream(stream, 0)..=keys::stream(stream, from))
+            .next_back()
+            .transpose()
+            .map_err(|e| StoreError::sled("reading the stream index", e))?
+            .map(|(k, _)| k)
+            .unwrap_or_else(|| keys::stream(stream, from).to_vec().into());
+        let mut out = Vec::new();
+        for item in log.range(start_key..) {
+            let (key, value) = item.map_err(|e| StoreError::sled("reading the stream index", e))?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            let (first_version, first_position, count) = keys::parse_stream_entry(&key, &value)
+                .ok_or_else(|| StoreError::Corrupt {
+                    position: 0,
+                    detail: format!("malformed stream index entry for {stream}"),
+                })?;
+            if first_position > limit {
+                break;
+            }
+            let skip = from.saturating_sub(first_version).min(u64::from(count));
+            let take = (u64::from(count) - skip).min((max - out.len()) as u64) as usize;
+            let records = Self::read_range(log, first_position + skip, limit, take)?;
+            for (i, record) in records.into_iter().enumerate() {
+                let version = first_version + skip + i as u64;
+                if record.stream != stream || record.version != version {
+                    return Err(StoreError::Corrupt {
+                        position: record.position,
+                        detail: format!(
+                            "stream index says {stream} v{version}, record is {} v{}",
+                            record.stream, record.version
+                        ),
+                    });
+                }
+                out.push(record);
+            }
+            if out.len() >= max {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn last_stream_version(
+        log: &sled::Tree,
+        stream: StreamId,
+    ) -> Result<Option<u64>, StoreError> {
+        let last = log
+            .scan_prefix(keys::stream_prefix(stream))
+            .next_back()
+            .transpose()
+            .map_err(|e| StoreError::sled("reading the stream index", e))?;
+        match last {
+            None => Ok(None),
+            Some((k, v)) => {
+                let (first_version, _, count) =
+                    keys::parse_stream_entry(&k, &v).ok_or_else(|| StoreError::Corrupt {
+                        position: 0,
+                        detail: format!("malformed stream index entry for {stream}"),
+                    })?;
+                Ok(Some(first_version + u64::from(count) - 1))
+            }
+        }
+    }
+
+    pub(crate) fn get(log: &sled::Tree, key: &[u8]) -> Result<Option<sled::IVec>, StoreError> {
+        log.get(key)
+            .map_err(|e| StoreError::sled("reading an index", e))
+    }
+
+    fn durable_head(&self) -> u64 {
+        *self.inner.head.borrow()
+    }
+
+    /// Every stored chunk in order, raw: for verification and export of the log.
+    pub fn raw_chunks(&self) -> impl Iterator<Item = Result<(u64, sled::IVec), StoreError>> + '_ {
+        let limit = self.durable_head();
+        self.inner
+            .log
+            .range(keys::log(0)..=keys::log(limit))
+            .map(|item| {
+                let (k, v) = item.map_err(|e| StoreError::sled("reading the log", e))?;
+                let position = keys::log_position(&k).ok_or_else(|| StoreError::Corrupt {
+                    position: 0,
+                    detail: "malformed log key".to_owned(),
+                })?;
+                Ok((position, v))
+            })
+    }
+
+    /// Overwrites a stored chunk with arbitrary bytes. Only for tests that prove verification
+    /// catches corruption; never called by the product.
+    #[doc(hidden)]
+    pub fn corrupt_chunk_for_tests(
+        &self,
+        first_position: u64,
+        bytes: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .log
+            .insert(keys::log(first_position), bytes)
+            .map_err(|e| StoreError::sled("corrupting a chunk", e))?;
+        self.inner
+            .log
+            .flush()
+            .map_err(|e| StoreError::sled("flushing", e))?;
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn shutdown(&self) {
+        self.sender.lock().map(|mut s| s.take()).ok();
+        let handle = self.writer.lock().ok().and_then(|mut w| w.take());
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn check_position(record: &RecordedEvent, position: u64) -> Result<(), StoreError> {
+    if record.position != position {
+        return Err(StoreError::Corrupt {
+            position,
+            detail: format!("record claims position {}", record.position),
+        });
+    }
+    Ok(())
+}
+
+fn chunk_key_at_or_before(log: &sled::Tree, position: u64) -> Result<Option<u64>, StoreError> {
+    let found = log
+        .range(keys::log(0)..=keys::log(position))
+        .next_back()
+        .transpose()
+        .map_err(|e| StoreError::sled("reading the log", e))?;
+    Ok(found.and_then(|(k, _)| keys::log_position(&k)))
+}
+
+/// The head position, last hash and last `recorded_at` of the log, from its last chunk.
+fn read_tail(log: &sled::Tree) -> Result<(u64, [u8; 32], Timestamp), StoreError> {
+    let last = log
+        .range(keys::log(0)..=keys::log(u64::MAX))
+        .next_back()
+        .transpose()
+        .map_err(|e| StoreError::sled("reading the log tail", e))?;
+    let Some((key, value)) = last else {
+        return Ok((0, GENESIS_HASH, Timestamp(0)));
+    };
+    let first = keys::log_position(&key).unwrap_or(0);
+    let view = ChunkView::parse(&value).map_err(|e| StoreError::Corrupt {
+        position: first,
+        detail: e.to_string(),
+    })?;
+    let record = view
+        .record(view.len() - 1)
+        .map_err(|e| StoreError::Corrupt {
+            position: first,
+            detail: e.to_string(),
+        })?;
+    check_position(&record, first + view.len() as u64 - 1)?;
+    Ok((record.position, record.hash, record.recorded_at))
+}
+
+#[async_trait]
+impl EventStore for SledEventStore {
+    async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
+        let sender = self
+            .inner
+            .sender
+            .lock()
+            .map_err(|_| StoreError::Closed)?
+            .clone()
+            .ok_or(StoreError::Closed)?;
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send(Job { request, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn read_stream(
+        &self,
+        stream: StreamId,
+        from_version: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        Self::read_stream_range(
+            &self.inner.log,
+            stream,
+            from_version,
+            self.durable_head(),
+            max,
+        )
+    }
+
+    async fn read_all(
+        &self,
+        from_position: u64,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        Self::read_range(&self.inner.log, from_position, self.durable_head(), max)
+    }
+
+    fn head(&self) -> u64 {
+        self.durable_head()
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.inner.head.clone()
+    }
+
+    async fn stream_version(&self, stream: StreamId) -> Result<Option<u64>, StoreError> {
+        // Versions past the durable head are not visible: read the records, not just the index.
+        let head = self.durable_head();
+        let Some(last) = Self::last_stream_version(&self.inner.log, stream)? else {
+            return Ok(None);
+        };
+        let records = Self::read_stream_range(&self.inner.log, stream, last, head, 1)?;
+        if records.is_empty() {
+            // The last append is not durable yet: fall back to the stream as a reader sees it.
+            let visible = Self::read_stream_range(&self.inner.log, stream, 1, head, usize::MAX)?;
+            return Ok(visible.last().map(|r| r.version));
+        }
+        Ok(Some(last))
+    }
+
+    async fn stream_number(&self, stream: StreamId) -> Result<Option<u64>, StoreError> {
+        Ok(Self::get(&self.inner.log, &keys::stream_number(stream))?.map(|v| keys::be_u64(&v)))
+    }
+
+    async fn stream_by_number(
+        &self,
+        kind: StreamKind,
+        number: u64,
+    ) -> Result<Option<StreamId>, StoreError> {
+        let value = Self::get(&self.inner.log, &keys::number(kind, number))?;
+        Ok(value.and_then(|v| {
+            let bytes: [u8; 16] = v.as_ref().try_into().ok()?;
+            Some(StreamId::new(kind, Ulid::from_bytes(bytes)))
+        }))
+    }
+
+    async fn claim_holder(&self, scope: &str, value: &str) -> Result<Option<StreamId>, StoreError> {
+        let held = Self::get(&self.inner.log, &keys::unique(scope, value))?;
+        Ok(held.and_then(|v| StreamId::from_bytes(&v)))
+    }
+
+    async fn credential(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(Self::get(&self.inner.log, &keys::credential(key))?.map(|v| v.to_vec()))
+    }
+}
+
+impl SledEventStore {
+    pub(crate) fn log_tree(&self) -> &sled::Tree {
+        &self.inner.log
+    }
+}

@@ -1,0 +1,621 @@
+//! The single writer: group commit of appends.
+//!
+//! One thread owns every write to the log. It takes the first waiting append, drains whatever
+//! else is waiting (up to [`super::StoreConfig::max_group_appends`]), decides each append
+//! (idempotency, expected version, unique claims), and writes the whole group as one sled batch
+//! followed by one flush and one `fdatasync`. Only then does it acknowledge the appends of the
+//! group and move the durable head that readers see.
+//!
+//! Failure handling: if the batch cannot be applied, the writer stops accepting appends until the
+//! process restarts (sled discards an unsealed batch on recovery). If the batch was applied but
+//! the flush or `fdatasync` failed, the group is "maybe committed": its callers get an I/O error,
+//! nothing is acknowledged, and every later group first retries the sync. Once a sync succeeds
+//! the earlier group is durable and visible; a caller retrying with the same event ids then gets
+//! the original result.
+
+use std::collections::HashMap;
+use std::fs::File;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use ulid::Ulid;
+
+use super::error::StoreError;
+use super::keys;
+use super::sled_store::{SledEventStore, StoreConfig};
+use crate::codec::{encode_chunk, record_hash};
+use crate::envelope::{AppendRequest, AppendResult, ClaimAction, RecordedEvent};
+use crate::ids::{StreamId, StreamKind, Timestamp};
+
+/// A stored chunk holds consecutive records up to about this many bytes.
+pub(crate) const MAX_CHUNK_BYTES: usize = 16 * 1024;
+/// The largest payload one event may carry (attachments live outside the log).
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+/// The most events one append may carry.
+pub const MAX_EVENTS_PER_APPEND: usize = 1000;
+const MAX_NAME_BYTES: usize = 256;
+const MAX_CLAIM_VALUE_BYTES: usize = 1024;
+/// The stream-version cache is cleared when it grows past this many streams.
+const VERSION_CACHE_STREAMS: usize = 200_000;
+
+pub(crate) struct Job {
+    pub request: AppendRequest,
+    pub reply: oneshot::Sender<Result<AppendResult, StoreError>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Health {
+    Healthy,
+    /// Groups were applied but not confirmed durable; retry the sync before anything else.
+    Unsynced {
+        since: String,
+    },
+    /// A batch failed half-way inside sled: only a restart (and sled's recovery) is safe.
+    Poisoned {
+        reason: String,
+    },
+}
+
+pub(crate) struct WriterState {
+    db: sled::Db,
+    log: sled::Tree,
+    data_file: File,
+    config: StoreConfig,
+    /// Last position written to sled (durable unless `health` is `Unsynced`).
+    head: u64,
+    last_hash: [u8; 32],
+    last_recorded_at: Timestamp,
+    versions: HashMap<StreamId, u64>,
+    counters: HashMap<StreamKind, u64>,
+    health: Health,
+    head_tx: watch::Sender<u64>,
+}
+
+/// What an append in a group resolved to before the commit.
+enum Planned {
+    New(AppendResult),
+    /// A retry of an append made earlier in the same group.
+    DuplicateInGroup(Ulid),
+}
+
+/// The group being assembled: an overlay on the committed state.
+#[derive(Default)]
+struct Group {
+    batch: sled::Batch,
+    records: Vec<RecordedEvent>,
+    replies: Vec<(oneshot::Sender<Result<AppendResult, StoreError>>, Planned)>,
+    versions: HashMap<StreamId, u64>,
+    counters: HashMap<StreamKind, u64>,
+    event_ids: HashMap<Ulid, AppendResult>,
+    claims: HashMap<Vec<u8>, Option<StreamId>>,
+}
+
+impl WriterState {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        db: sled::Db,
+        log: sled::Tree,
+        data_file: File,
+        config: StoreConfig,
+        head: u64,
+        last_hash: [u8; 32],
+        last_recorded_at: Timestamp,
+        head_tx: watch::Sender<u64>,
+    ) -> WriterState {
+        WriterState {
+            db,
+            log,
+            data_file,
+            config,
+            head,
+            last_hash,
+            last_recorded_at,
+            versions: HashMap::new(),
+            counters: HashMap::new(),
+            health: Health::Healthy,
+            head_tx,
+        }
+    }
+}
+
+/// The writer loop: runs until every sender is gone, then syncs once more and returns.
+pub(crate) fn run(mut state: WriterState, mut receiver: mpsc::Receiver<Job>) {
+    let max_group = if state.config.group_commit {
+        state.config.max_group_appends.max(1)
+    } else {
+        1
+    };
+    let mut jobs = Vec::with_capacity(max_group);
+    while let Some(first) = receiver.blocking_recv() {
+        jobs.push(first);
+        while jobs.len() < max_group {
+            match receiver.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        state.commit_group(&mut jobs);
+    }
+    if let Err(e) = state.sync() {
+        tracing::error!(error = %e, "final sync of the event log failed");
+    } else if matches!(state.health, Health::Unsynced { .. }) {
+        state.health = Health::Healthy;
+        state.publish_head();
+    }
+}
+
+impl WriterState {
+    fn commit_group(&mut self, jobs: &mut Vec<Job>) {
+        if let Err(refusal) = self.ensure_healthy() {
+            for job in jobs.drain(..) {
+                let _ = job.reply.send(Err(refusal.clone()));
+            }
+            return;
+        }
+        let mut group = Group::default();
+        for job in jobs.drain(..) {
+            match self.plan(&mut group, &job.request) {
+                Ok(planned) => group.replies.push((job.reply, planned)),
+                Err(refusal) => {
+                    let _ = job.reply.send(Err(refusal));
+                }
+            }
+        }
+        if group.records.is_empty() {
+            // Only duplicates of committed appends and refusals: nothing to write. Duplicates
+            // within the group cannot exist without a new append in it.
+            for (reply, planned) in group.replies {
+                if let Planned::New(result) = planned {
+                    let _ = reply.send(Ok(result));
+                }
+            }
+            return;
+        }
+        if let Err(err) = self.write(&mut group) {
+            for (reply, _) in group.replies {
+                let _ = reply.send(Err(err.clone()));
+            }
+            return;
+        }
+        // Durable: fold the overlay into the committed state and acknowledge.
+        if self.versions.len() > VERSION_CACHE_STREAMS {
+            self.versions.clear();
+        }
+        self.versions.extend(group.versions.drain());
+        self.counters.extend(group.counters.drain());
+        self.publish_head();
+        for (reply, planned) in group.replies {
+            let result = match planned {
+                Planned::New(result) => result,
+                Planned::DuplicateInGroup(first_event) => match group.event_ids.get(&first_event) {
+                    Some(original) => AppendResult {
+                        duplicate: true,
+                        ..*original
+                    },
+                    None => continue,
+                },
+            };
+            let _ = reply.send(Ok(result));
+        }
+    }
+
+    fn ensure_healthy(&mut self) -> Result<(), StoreError> {
+        match self.health.clone() {
+            Health::Healthy => Ok(()),
+            Health::Poisoned { reason } => Err(StoreError::Unavailable(format!(
+                "a write failed inside the database ({reason}); restart the server to recover"
+            ))),
+            Health::Unsynced { since } => match self.sync() {
+                Ok(()) => {
+                    tracing::warn!(head = self.head, "event log is healthy again");
+                    self.health = Health::Healthy;
+                    self.publish_head();
+                    Ok(())
+                }
+                Err(e) => Err(StoreError::Unavailable(format!(
+                    "the log cannot be made durable since {since}; still failing: {e}"
+                ))),
+            },
+        }
+    }
+
+    fn publish_head(&self) {
+        self.head_tx.send_replace(self.head);
+    }
+
+    /// Applies the group's batch, flushes and syncs. On success the group is durable.
+    fn write(&mut self, group: &mut Group) -> Result<(), StoreError> {
+        let mut chunk = Vec::new();
+        let mut chunk_bytes = 0usize;
+        let records = std::mem::take(&mut group.records);
+        let mut batch = std::mem::take(&mut group.batch);
+        let flush_chunk = |chunk: &mut Vec<RecordedEvent>, batch: &mut sled::Batch| {
+            if let Some(first) = chunk.first() {
+                let key = keys::log(first.position);
+                let value = encode_chunk(chunk)?;
+                batch.insert(&key[..], value);
+                chunk.clear();
+            }
+            Ok::<(), StoreError>(())
+        };
+        for record in records {
+            let size = record.payload.len() + 160;
+            if !chunk.is_empty()
+                && (chunk_bytes + size > MAX_CHUNK_BYTES || chunk.len() == usize::from(u16::MAX))
+            {
+                flush_chunk(&mut chunk, &mut batch)?;
+                chunk_bytes = 0;
+            }
+            chunk_bytes += size;
+            chunk.push(record);
+        }
+        flush_chunk(&mut chunk, &mut batch)?;
+
+        let previous = (self.head, self.last_hash, self.last_recorded_at);
+        if let Err(e) = self.log.apply_batch(batch) {
+            let err = StoreError::sled("applying a batch", e);
+            tracing::error!(error = %err, "event log batch failed; refusing writes until restart");
+            self.health = Health::Poisoned {
+                reason: err.to_string(),
+            };
+            (self.head, self.last_hash, self.last_recorded_at) = previous;
+            self.versions.clear();
+            self.counters.clear();
+            return Err(err);
+        }
+        self.head = group.head_after(previous.0);
+        if let Some(last) = group.last_record() {
+            self.last_hash = last.0;
+            self.last_recorded_at = last.1;
+        }
+        if let Err(err) = self.sync() {
+            tracing::error!(error = %err, "event log sync failed; nothing more is acknowledged until a sync succeeds");
+            self.health = Health::Unsynced {
+                since: err.to_string(),
+            };
+            // The overlay is in sled's memory: keep it, the next sync may make it durable.
+            self.versions.extend(group.versions.drain());
+            self.counters.extend(group.counters.drain());
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// sled's flush, then the fault hook, then `fdatasync` of sled's data file.
+    fn sync(&mut self) -> Result<(), StoreError> {
+        self.db
+            .flush()
+            .map_err(|e| StoreError::sled("flushing the log", e))?;
+        if let Some(hook) = &self.config.sync_hook {
+            hook().map_err(|e| StoreError::io("syncing the log", e))?;
+        }
+        if self.config.fdatasync {
+            self.data_file
+                .sync_data()
+                .map_err(|e| StoreError::io("fdatasync of the log", e))?;
+        }
+        Ok(())
+    }
+
+    fn current_version(
+        &mut self,
+        group: &Group,
+        stream: StreamId,
+    ) -> Result<Option<u64>, StoreError> {
+        if let Some(v) = group.versions.get(&stream) {
+            return Ok(Some(*v));
+        }
+        if let Some(v) = self.versions.get(&stream) {
+            return Ok(Some(*v));
+        }
+        let v = SledEventStore::last_stream_version(&self.log, stream)?;
+        if let Some(v) = v {
+            self.versions.insert(stream, v);
+        }
+        Ok(v)
+    }
+
+    fn last_number(&mut self, group: &Group, kind: StreamKind) -> Result<u64, StoreError> {
+        if let Some(n) = group
+            .counters
+            .get(&kind)
+            .or_else(|| self.counters.get(&kind))
+        {
+            return Ok(*n);
+        }
+        let last = self
+            .log
+            .scan_prefix(keys::number_prefix(kind))
+            .next_back()
+            .transpose()
+            .map_err(|e| StoreError::sled("reading stream numbers", e))?;
+        let n = match last {
+            Some((k, _)) => keys::be_u64(&k[2..]),
+            None => kind.first_number() - 1,
+        };
+        self.counters.insert(kind, n);
+        Ok(n)
+    }
+
+    fn claim_holder(&self, group: &Group, key: &[u8]) -> Result<Option<StreamId>, StoreError> {
+        if let Some(holder) = group.claims.get(key) {
+            return Ok(*holder);
+        }
+        Ok(SledEventStore::get(&self.log, key)?.and_then(|v| StreamId::from_bytes(&v)))
+    }
+
+    /// Decides one append against the committed state plus the group so far, and adds its
+    /// records and index entries to the group. A refusal leaves the group untouched.
+    fn plan(&mut self, group: &mut Group, request: &AppendRequest) -> Result<Planned, StoreError> {
+        validate(request)?;
+        if let Some(planned) = self.find_duplicate(group, request)? {
+            return Ok(planned);
+        }
+        let stream = request.stream;
+        let current = self.current_version(group, stream)?;
+        if !request.expected.admits(current) {
+            return Err(StoreError::Conflict {
+                stream,
+                expected: request.expected,
+                current,
+            });
+        }
+        // Claims: check all before touching the overlay.
+        let mut claim_writes = Vec::with_capacity(request.claims.len());
+        for claim in &request.claims {
+            let key = keys::unique(&claim.scope, &claim.value);
+            let holder = self.claim_holder(group, &key)?;
+            match (claim.action, holder) {
+                (ClaimAction::Claim, Some(h)) if h != stream => {
+                    return Err(StoreError::UniqueViolation {
+                        scope: claim.scope.clone(),
+                        value: claim.value.clone(),
+                        holder: h,
+                    })
+                }
+                (ClaimAction::Claim, _) => claim_writes.push((key, Some(stream))),
+                (ClaimAction::Release, Some(h)) if h == stream => claim_writes.push((key, None)),
+                (ClaimAction::Release, _) => {
+                    return Err(StoreError::NotHolder {
+                        scope: claim.scope.clone(),
+                        value: claim.value.clone(),
+                        stream,
+                    })
+                }
+            }
+        }
+        let stream_number = match current {
+            Some(_) => self.number_of(stream)?,
+            None => {
+                let n = self.last_number(group, stream.kind)? + 1;
+                group.counters.insert(stream.kind, n);
+                group
+                    .batch
+                    .insert(&keys::number(stream.kind, n)[..], &stream.id.to_bytes()[..]);
+                group
+                    .batch
+                    .insert(&keys::stream_number(stream)[..], &n.to_be_bytes()[..]);
+                n
+            }
+        };
+        for (key, holder) in claim_writes {
+            match holder {
+                Some(h) => group.batch.insert(key.clone(), &h.to_bytes()[..]),
+                None => group.batch.remove(key.clone()),
+            }
+            group.claims.insert(key, holder);
+        }
+        for write in &request.credentials {
+            let key = keys::credential(&write.key);
+            match &write.value {
+                Some(v) => group.batch.insert(key, v.clone()),
+                None => group.batch.remove(key),
+            }
+        }
+
+        let head = group.head_after(self.head);
+        let (mut prev_hash, mut recorded_at) = group
+            .last_record()
+            .unwrap_or((self.last_hash, self.last_recorded_at));
+        recorded_at = recorded_at.max(Timestamp::now());
+        let first_version = current.unwrap_or(0) + 1;
+        let count = request.events.len() as u64;
+        for (i, event) in request.events.iter().enumerate() {
+            let position = head + 1 + i as u64;
+            let mut record = RecordedEvent {
+                position,
+                stream,
+                version: first_version + i as u64,
+                event_id: event.event_id,
+                recorded_at,
+                actor: request.meta.actor,
+                correlation_id: request.meta.correlation_id,
+                causation_id: request.meta.causation_id,
+                event_type: event.event_type.clone(),
+                schema_version: event.schema_version,
+                payload: event.payload.clone(),
+                claims: if i == 0 {
+                    request.claims.clone()
+                } else {
+                    Vec::new()
+                },
+                hash: [0; 32],
+            };
+            record.hash = record_hash(&prev_hash, &record);
+            prev_hash = record.hash;
+            group.batch.insert(
+                &keys::event_id(event.event_id)[..],
+                &position.to_be_bytes()[..],
+            );
+            group.records.push(record);
+        }
+        group.batch.insert(
+            &keys::stream(stream, first_version)[..],
+            &keys::stream_value(head + 1, count as u32)[..],
+        );
+        let last_version = first_version + count - 1;
+        group.versions.insert(stream, last_version);
+        let result = AppendResult {
+            stream,
+            first_version,
+            last_version,
+            first_position: head + 1,
+            last_position: head + count,
+            stream_number,
+            duplicate: false,
+        };
+        group.event_ids.insert(request.events[0].event_id, result);
+        for event in &request.events[1..] {
+            group.event_ids.insert(event.event_id, result);
+        }
+        Ok(Planned::New(result))
+    }
+
+    fn number_of(&self, stream: StreamId) -> Result<u64, StoreError> {
+        SledEventStore::get(&self.log, &keys::stream_number(stream))?
+            .map(|v| keys::be_u64(&v))
+            .ok_or_else(|| StoreError::Corrupt {
+                position: 0,
+                detail: format!("{stream} has events but no sequential number"),
+            })
+    }
+
+    /// Whether `request` repeats an append already in the log or in this group.
+    fn find_duplicate(
+        &mut self,
+        group: &Group,
+        request: &AppendRequest,
+    ) -> Result<Option<Planned>, StoreError> {
+        let first_id = request.events[0].event_id;
+        if let Some(original) = group.event_ids.get(&first_id) {
+            let same = original.last_version - original.first_version + 1
+                == request.events.len() as u64
+                && original.stream == request.stream
+                && request
+                    .events
+                    .iter()
+                    .all(|e| group.event_ids.get(&e.event_id) == Some(original));
+            if !same {
+                return Err(StoreError::IdempotencyMismatch { event_id: first_id });
+            }
+            return Ok(Some(Planned::DuplicateInGroup(first_id)));
+        }
+        let Some(position) = SledEventStore::get(&self.log, &keys::event_id(first_id))? else {
+            // Not a retry, unless a later id is known: then it overlaps another append.
+            for event in &request.events[1..] {
+                if group.event_ids.contains_key(&event.event_id)
+                    || SledEventStore::get(&self.log, &keys::event_id(event.event_id))?.is_some()
+                {
+                    return Err(StoreError::IdempotencyMismatch {
+                        event_id: event.event_id,
+                    });
+                }
+            }
+            return Ok(None);
+        };
+        let position = keys::be_u64(&position);
+        let count = request.events.len();
+        let records = SledEventStore::read_range(&self.log, position, self.head, count)?;
+        let matches = records.len() == count
+            && records
+                .iter()
+                .zip(&request.events)
+                .all(|(r, e)| r.event_id == e.event_id && r.stream == request.stream);
+        // It is the same append only if the original append had exactly these events: the
+        // stream index holds one entry per append.
+        let same_append = matches
+            && SledEventStore::get(&self.log, &keys::stream(request.stream, records[0].version))?
+                .and_then(|v| {
+                    let key = keys::stream(request.stream, records[0].version);
+                    keys::parse_stream_entry(&key, &v)
+                })
+                .is_some_and(|(_, first_position, n)| {
+                    first_position == position && n as usize == count
+                });
+        if !same_append {
+            return Err(StoreError::IdempotencyMismatch { event_id: first_id });
+        }
+        let (first, last) = (&records[0], &records[count - 1]);
+        Ok(Some(Planned::New(AppendResult {
+            stream: request.stream,
+            first_version: first.version,
+            last_version: last.version,
+            first_position: first.position,
+            last_position: last.position,
+            stream_number: self.number_of(request.stream)?,
+            duplicate: true,
+        })))
+    }
+}
+
+impl Group {
+    fn head_after(&self, committed_head: u64) -> u64 {
+        self.records.last().map_or(committed_head, |r| r.position)
+    }
+
+    fn last_record(&self) -> Option<([u8; 32], Timestamp)> {
+        self.records.last().map(|r| (r.hash, r.recorded_at))
+    }
+}
+
+fn validate(request: &AppendRequest) -> Result<(), StoreError> {
+    let invalid = |m: String| Err(StoreError::InvalidAppend(m));
+    if request.events.is_empty() {
+        return invalid("an append needs at least one event".to_owned());
+    }
+    if request.events.len() > MAX_EVENTS_PER_APPEND {
+        return invalid(format!(
+            "{} events in one append (at most {MAX_EVENTS_PER_APPEND})",
+            request.events.len()
+        ));
+    }
+    let mut ids = std::collections::HashSet::with_capacity(request.events.len());
+    for event in &request.events {
+        if !ids.insert(event.event_id) {
+            return invalid(format!("event id {} appears twice", event.event_id));
+        }
+        if event.event_type.is_empty() || event.event_type.len() > MAX_NAME_BYTES {
+            return invalid(format!(
+                "event type {:?} is empty or too long",
+                event.event_type
+            ));
+        }
+        if event.payload.len() > MAX_PAYLOAD_BYTES {
+            return invalid(format!(
+                "payload of {} bytes (at most {MAX_PAYLOAD_BYTES})",
+                event.payload.len()
+            ));
+        }
+    }
+    for claim in &request.claims {
+        if claim.scope.is_empty()
+            || claim.scope.len() > MAX_NAME_BYTES
+            || claim.scope.contains('\0')
+        {
+            return invalid(format!(
+                "claim scope {:?} is empty, too long or has NUL",
+                claim.scope
+            ));
+        }
+        if claim.value.len() > MAX_CLAIM_VALUE_BYTES {
+            return invalid(format!(
+                "claim value of {} bytes is too long",
+                claim.value.len()
+            ));
+        }
+    }
+    let mut claimed = std::collections::HashSet::new();
+    for claim in &request.claims {
+        if !claimed.insert((&claim.scope, &claim.value)) {
+            return invalid(format!(
+                "{} {:?} is claimed twice",
+                claim.scope, claim.value
+            ));
+        }
+    }
+    for write in &request.credentials {
+        if write.key.is_empty() || write.key.len() > MAX_NAME_BYTES {
+            return invalid("credential key is empty or too long".to_owned());
+        }
+    }
+    Ok(())
+}
