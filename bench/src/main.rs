@@ -1,1 +1,37 @@
-fn main() {}
+//! `ledgerdesk-bench`: measures what the design promises, on this machine, in one command.
+//!
+//! Modes:
+//! - `append`: durable appends per second and latency percentiles with group commit, the same
+//!   for a flush-after-every-append baseline, and bytes on disk per event.
+//!
+//! Every mode prints a readable report; with `--json` its last line is one JSON object, so a
+//! script can record the figures. Timing decides nothing in the test suite: figures live in
+//! `docs/BENCHMARKS.md` with the command that produced them.
+
+mod append;
+mod stats;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ledgerdesk-bench", about = "Benchmarks for ledgerdesk")]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// Durable appends: group commit against a flush-per-append baseline.
+    Append(append::AppendArgs),
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.mode {
+        Mode::Append(args) => runtime.block_on(append::run(args)),
+    }
+}

@@ -8,8 +8,9 @@
 mod error;
 mod keys;
 mod sled_store;
+mod syncer;
 mod verify;
-mod writer;
+pub mod writer;
 
 use async_trait::async_trait;
 use tokio::sync::watch;
@@ -74,3 +75,6 @@ pub trait EventStore: Send + Sync + 'static {
     /// A value from the credential store (see [`crate::CredentialWrite`]).
     async fn credential(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
 }
+
+#[cfg(test)]
+mod tests;

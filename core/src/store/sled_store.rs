@@ -13,6 +13,7 @@ use ulid::Ulid;
 
 use super::error::StoreError;
 use super::keys;
+use super::syncer::{self, Shared};
 use super::writer::{self, Job, WriterState};
 use super::EventStore;
 use crate::codec::{ChunkView, GENESIS_HASH};
@@ -118,19 +119,33 @@ impl SledEventStore {
         let (head, last_hash, last_recorded_at) = read_tail(&log)?;
         let (head_tx, head_rx) = watch::channel(head);
         let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
+        let max_group = if config.group_commit {
+            config.max_group_appends
+        } else {
+            1
+        };
+        // At most this many applied groups wait for the syncer before the writer waits.
+        let (to_syncer, from_writer) = std::sync::mpsc::sync_channel(64);
+        let shared = Arc::new(Shared::new(db.clone(), data_file, config, head_tx));
         let state = WriterState::new(
-            db.clone(),
+            shared.clone(),
             log.clone(),
-            data_file,
-            config,
+            max_group,
             head,
             last_hash,
             last_recorded_at,
-            head_tx,
         );
+        let syncer = std::thread::Builder::new()
+            .name("ledgerdesk-log-syncer".to_owned())
+            .spawn(move || syncer::run(shared, from_writer))
+            .map_err(|e| StoreError::io("starting the syncer thread", e))?;
         let writer = std::thread::Builder::new()
             .name("ledgerdesk-log-writer".to_owned())
-            .spawn(move || writer::run(state, receiver))
+            .spawn(move || {
+                writer::run(state, receiver, to_syncer);
+                // The syncer stops once the writer's channel is closed and drained.
+                let _ = syncer.join();
+            })
             .map_err(|e| StoreError::io("starting the writer thread", e))?;
         tracing::info!(path = %path.display(), head, "event log opened");
         Ok(SledEventStore {

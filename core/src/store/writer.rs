@@ -1,27 +1,31 @@
-//! The single writer: group commit of appends.
+//! The single writer: group commit of appends, in two pipelined stages.
 //!
-//! One thread owns every write to the log. It takes the first waiting append, drains whatever
-//! else is waiting (up to [`super::StoreConfig::max_group_appends`]), decides each append
-//! (idempotency, expected version, unique claims), and writes the whole group as one sled batch
-//! followed by one flush and one `fdatasync`. Only then does it acknowledge the appends of the
-//! group and move the durable head that readers see.
+//! Stage one, the writer thread, owns every write to the log. It takes the first waiting
+//! append, drains whatever else is waiting (up to [`super::StoreConfig::max_group_appends`]),
+//! decides each append (idempotency, expected version, unique claims), and applies the whole
+//! group as one sled batch (atomic across a crash). Stage two, the syncer thread
+//! ([`super::syncer`]), makes applied groups durable: one sled flush and one `fdatasync` for
+//! everything applied since the last sync, and only then acknowledges those appends and moves
+//! the durable head that readers see. The writer prepares the next group while the syncer
+//! waits on the disk, so the two cores work at once.
 //!
-//! Failure handling: if the batch cannot be applied, the writer stops accepting appends until the
-//! process restarts (sled discards an unsealed batch on recovery). If the batch was applied but
-//! the flush or `fdatasync` failed, the group is "maybe committed": its callers get an I/O error,
-//! nothing is acknowledged, and every later group first retries the sync. Once a sync succeeds
-//! the earlier group is durable and visible; a caller retrying with the same event ids then gets
-//! the original result.
+//! Failure handling: if a batch cannot be applied, the writer refuses appends until the
+//! process restarts (sled discards an unsealed batch on recovery). If a flush or `fdatasync`
+//! fails, the groups it covered are "maybe committed": their callers get an I/O error and
+//! nothing is acknowledged; the writer refuses new appends until a sync succeeds, trying one
+//! before each group. Once a sync succeeds, those earlier groups are durable and visible; a
+//! caller retrying with the same event ids then gets the original result.
 
 use std::collections::HashMap;
-use std::fs::File;
+use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use ulid::Ulid;
 
 use super::error::StoreError;
 use super::keys;
-use super::sled_store::{SledEventStore, StoreConfig};
+use super::sled_store::SledEventStore;
+use super::syncer::{Applied, Health, Reply, Shared};
 use crate::codec::{encode_chunk, record_hash};
 use crate::envelope::{AppendRequest, AppendResult, ClaimAction, RecordedEvent};
 use crate::ids::{StreamId, StreamKind, Timestamp};
@@ -42,32 +46,16 @@ pub(crate) struct Job {
     pub reply: oneshot::Sender<Result<AppendResult, StoreError>>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Health {
-    Healthy,
-    /// Groups were applied but not confirmed durable; retry the sync before anything else.
-    Unsynced {
-        since: String,
-    },
-    /// A batch failed half-way inside sled: only a restart (and sled's recovery) is safe.
-    Poisoned {
-        reason: String,
-    },
-}
-
 pub(crate) struct WriterState {
-    db: sled::Db,
+    shared: Arc<Shared>,
     log: sled::Tree,
-    data_file: File,
-    config: StoreConfig,
-    /// Last position written to sled (durable unless `health` is `Unsynced`).
+    max_group: usize,
+    /// Last position applied to sled (durable once the syncer has covered it).
     head: u64,
     last_hash: [u8; 32],
     last_recorded_at: Timestamp,
     versions: HashMap<StreamId, u64>,
     counters: HashMap<StreamKind, u64>,
-    health: Health,
-    head_tx: watch::Sender<u64>,
 }
 
 /// What an append in a group resolved to before the commit.
@@ -77,7 +65,7 @@ enum Planned {
     DuplicateInGroup(Ulid),
 }
 
-/// The group being assembled: an overlay on the committed state.
+/// The group being assembled: an overlay on the applied state.
 #[derive(Default)]
 struct Group {
     batch: sled::Batch,
@@ -90,66 +78,63 @@ struct Group {
 }
 
 impl WriterState {
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
-        db: sled::Db,
+        shared: Arc<Shared>,
         log: sled::Tree,
-        data_file: File,
-        config: StoreConfig,
+        max_group: usize,
         head: u64,
         last_hash: [u8; 32],
         last_recorded_at: Timestamp,
-        head_tx: watch::Sender<u64>,
     ) -> WriterState {
         WriterState {
-            db,
+            shared,
             log,
-            data_file,
-            config,
+            max_group: max_group.max(1),
             head,
             last_hash,
             last_recorded_at,
             versions: HashMap::new(),
             counters: HashMap::new(),
-            health: Health::Healthy,
-            head_tx,
         }
     }
 }
 
-/// The writer loop: runs until every sender is gone, then syncs once more and returns.
-pub(crate) fn run(mut state: WriterState, mut receiver: mpsc::Receiver<Job>) {
-    let max_group = if state.config.group_commit {
-        state.config.max_group_appends.max(1)
-    } else {
-        1
-    };
-    let mut jobs = Vec::with_capacity(max_group);
+/// The writer loop: runs until every sender is gone. Dropping `to_syncer` at the end lets the
+/// syncer finish the last groups and stop.
+pub(crate) fn run(
+    mut state: WriterState,
+    mut receiver: mpsc::Receiver<Job>,
+    to_syncer: std::sync::mpsc::SyncSender<Applied>,
+) {
+    let mut jobs = Vec::with_capacity(state.max_group);
     while let Some(first) = receiver.blocking_recv() {
         jobs.push(first);
-        while jobs.len() < max_group {
+        while jobs.len() < state.max_group {
             match receiver.try_recv() {
                 Ok(job) => jobs.push(job),
                 Err(_) => break,
             }
         }
-        state.commit_group(&mut jobs);
-    }
-    if let Err(e) = state.sync() {
-        tracing::error!(error = %e, "final sync of the event log failed");
-    } else if matches!(state.health, Health::Unsynced { .. }) {
-        state.health = Health::Healthy;
-        state.publish_head();
+        if let Some(applied) = state.apply_group(&mut jobs) {
+            if let Err(unsent) = to_syncer.send(applied) {
+                // The syncer is gone (it only stops after the writer): refuse rather than ack.
+                for reply in unsent.0.replies {
+                    let _ = reply.sender.send(Err(StoreError::Closed));
+                }
+            }
+        }
     }
 }
 
 impl WriterState {
-    fn commit_group(&mut self, jobs: &mut Vec<Job>) {
+    /// Decides and applies one group. Refusals are answered at once; everything else is
+    /// handed to the syncer, to be answered once durable.
+    fn apply_group(&mut self, jobs: &mut Vec<Job>) -> Option<Applied> {
         if let Err(refusal) = self.ensure_healthy() {
             for job in jobs.drain(..) {
                 let _ = job.reply.send(Err(refusal.clone()));
             }
-            return;
+            return None;
         }
         let mut group = Group::default();
         for job in jobs.drain(..) {
@@ -160,55 +145,55 @@ impl WriterState {
                 }
             }
         }
-        if group.records.is_empty() {
-            // Only duplicates of committed appends and refusals: nothing to write. Duplicates
-            // within the group cannot exist without a new append in it.
-            for (reply, planned) in group.replies {
-                if let Planned::New(result) = planned {
-                    let _ = reply.send(Ok(result));
+        if group.replies.is_empty() {
+            return None;
+        }
+        if !group.records.is_empty() {
+            if let Err(err) = self.apply(&mut group) {
+                for (reply, _) in group.replies {
+                    let _ = reply.send(Err(err.clone()));
                 }
+                return None;
             }
-            return;
         }
-        if let Err(err) = self.write(&mut group) {
-            for (reply, _) in group.replies {
-                let _ = reply.send(Err(err.clone()));
-            }
-            return;
-        }
-        // Durable: fold the overlay into the committed state and acknowledge.
         if self.versions.len() > VERSION_CACHE_STREAMS {
             self.versions.clear();
         }
         self.versions.extend(group.versions.drain());
         self.counters.extend(group.counters.drain());
-        self.publish_head();
-        for (reply, planned) in group.replies {
-            let result = match planned {
-                Planned::New(result) => result,
-                Planned::DuplicateInGroup(first_event) => match group.event_ids.get(&first_event) {
-                    Some(original) => AppendResult {
+        let replies = group
+            .replies
+            .into_iter()
+            .filter_map(|(sender, planned)| {
+                let result = match planned {
+                    Planned::New(result) => result,
+                    Planned::DuplicateInGroup(first_event) => AppendResult {
                         duplicate: true,
-                        ..*original
+                        ..*group.event_ids.get(&first_event)?
                     },
-                    None => continue,
-                },
-            };
-            let _ = reply.send(Ok(result));
-        }
+                };
+                Some(Reply { sender, result })
+            })
+            .collect();
+        // Duplicates of applied appends are acknowledged only once the original is durable:
+        // the syncer answers no group before the head it names is synced.
+        Some(Applied {
+            head: self.head,
+            replies,
+        })
     }
 
     fn ensure_healthy(&mut self) -> Result<(), StoreError> {
-        match self.health.clone() {
+        match self.shared.health() {
             Health::Healthy => Ok(()),
             Health::Poisoned { reason } => Err(StoreError::Unavailable(format!(
                 "a write failed inside the database ({reason}); restart the server to recover"
             ))),
-            Health::Unsynced { since } => match self.sync() {
+            Health::Unsynced { since } => match self.shared.sync() {
                 Ok(()) => {
                     tracing::warn!(head = self.head, "event log is healthy again");
-                    self.health = Health::Healthy;
-                    self.publish_head();
+                    self.shared.set_health(Health::Healthy);
+                    self.shared.publish_head(self.head);
                     Ok(())
                 }
                 Err(e) => Err(StoreError::Unavailable(format!(
@@ -218,80 +203,41 @@ impl WriterState {
         }
     }
 
-    fn publish_head(&self) {
-        self.head_tx.send_replace(self.head);
-    }
-
-    /// Applies the group's batch, flushes and syncs. On success the group is durable.
-    fn write(&mut self, group: &mut Group) -> Result<(), StoreError> {
-        let mut chunk = Vec::new();
-        let mut chunk_bytes = 0usize;
+    /// Encodes the group's records into chunks and applies the group as one sled batch.
+    fn apply(&mut self, group: &mut Group) -> Result<(), StoreError> {
         let records = std::mem::take(&mut group.records);
         let mut batch = std::mem::take(&mut group.batch);
-        let flush_chunk = |chunk: &mut Vec<RecordedEvent>, batch: &mut sled::Batch| {
-            if let Some(first) = chunk.first() {
-                let key = keys::log(first.position);
-                let value = encode_chunk(chunk)?;
-                batch.insert(&key[..], value);
-                chunk.clear();
-            }
-            Ok::<(), StoreError>(())
-        };
-        for record in records {
+        let mut start = 0;
+        let mut bytes = 0usize;
+        for (i, record) in records.iter().enumerate() {
             let size = record.payload.len() + 160;
-            if !chunk.is_empty()
-                && (chunk_bytes + size > MAX_CHUNK_BYTES || chunk.len() == usize::from(u16::MAX))
-            {
-                flush_chunk(&mut chunk, &mut batch)?;
-                chunk_bytes = 0;
+            if i > start && (bytes + size > MAX_CHUNK_BYTES || i - start == usize::from(u16::MAX)) {
+                batch.insert(
+                    &keys::log(records[start].position)[..],
+                    encode_chunk(&records[start..i])?,
+                );
+                start = i;
+                bytes = 0;
             }
-            chunk_bytes += size;
-            chunk.push(record);
+            bytes += size;
         }
-        flush_chunk(&mut chunk, &mut batch)?;
+        batch.insert(
+            &keys::log(records[start].position)[..],
+            encode_chunk(&records[start..])?,
+        );
 
-        let previous = (self.head, self.last_hash, self.last_recorded_at);
         if let Err(e) = self.log.apply_batch(batch) {
             let err = StoreError::sled("applying a batch", e);
             tracing::error!(error = %err, "event log batch failed; refusing writes until restart");
-            self.health = Health::Poisoned {
+            self.shared.set_health(Health::Poisoned {
                 reason: err.to_string(),
-            };
-            (self.head, self.last_hash, self.last_recorded_at) = previous;
-            self.versions.clear();
-            self.counters.clear();
+            });
             return Err(err);
         }
-        self.head = group.head_after(previous.0);
-        if let Some(last) = group.last_record() {
-            self.last_hash = last.0;
-            self.last_recorded_at = last.1;
-        }
-        if let Err(err) = self.sync() {
-            tracing::error!(error = %err, "event log sync failed; nothing more is acknowledged until a sync succeeds");
-            self.health = Health::Unsynced {
-                since: err.to_string(),
-            };
-            // The overlay is in sled's memory: keep it, the next sync may make it durable.
-            self.versions.extend(group.versions.drain());
-            self.counters.extend(group.counters.drain());
-            return Err(err);
-        }
-        Ok(())
-    }
-
-    /// sled's flush, then the fault hook, then `fdatasync` of sled's data file.
-    fn sync(&mut self) -> Result<(), StoreError> {
-        self.db
-            .flush()
-            .map_err(|e| StoreError::sled("flushing the log", e))?;
-        if let Some(hook) = &self.config.sync_hook {
-            hook().map_err(|e| StoreError::io("syncing the log", e))?;
-        }
-        if self.config.fdatasync {
-            self.data_file
-                .sync_data()
-                .map_err(|e| StoreError::io("fdatasync of the log", e))?;
+        if let Some(last) = records.last() {
+            self.head = last.position;
+            self.last_hash = last.hash;
+            self.last_recorded_at = last.recorded_at;
         }
         Ok(())
     }
