@@ -35,6 +35,12 @@ pub struct AppendArgs {
     /// Where to create the scratch data directories (default: the system temp dir).
     #[arg(long)]
     scratch: Option<PathBuf>,
+    /// Sync on a second thread while the writer applies the next group.
+    #[arg(long)]
+    pipelined: bool,
+    /// The writer's gather window in microseconds (see `StoreConfig::gather_window_us`).
+    #[arg(long)]
+    gather_us: Option<u64>,
     /// Print one JSON object as the last line.
     #[arg(long)]
     json: bool,
@@ -68,6 +74,8 @@ pub async fn run(args: AppendArgs) -> Result<(), Box<dyn std::error::Error>> {
         let summary = json!({
             "mode": "append",
             "writers": args.writers,
+            "pipelined": args.pipelined,
+            "gather_us": args.gather_us.unwrap_or(StoreConfig::default().gather_window_us),
             "events": grouped.events,
             "payload_bytes": args.payload_bytes,
             "events_per_sec": grouped.events_per_sec.round(),
@@ -103,9 +111,12 @@ async fn measure(
         Some(dir) => tempfile::tempdir_in(dir)?,
         None => tempfile::tempdir()?,
     };
+    let defaults = StoreConfig::default();
     let config = StoreConfig {
         group_commit,
-        ..StoreConfig::default()
+        pipelined_sync: args.pipelined,
+        gather_window_us: args.gather_us.unwrap_or(defaults.gather_window_us),
+        ..defaults
     };
     let store = Arc::new(SledEventStore::open(scratch.path(), config)?);
     let payload = vec![0x5a_u8; args.payload_bytes];

@@ -353,6 +353,83 @@ mod tests {
         }
     }
 
+    /// An event type that went through a schema change: v1 had only a name, v2 adds a reason.
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct RenamedV1 {
+        name: String,
+    }
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Renamed {
+        name: String,
+        reason: Option<String>,
+    }
+    impl DomainEvent for Renamed {
+        fn event_type(&self) -> &'static str {
+            "example.renamed"
+        }
+        fn schema_version(&self) -> u16 {
+            2
+        }
+        fn encode(&self) -> Result<Vec<u8>, CodecError> {
+            encode_payload(self)
+        }
+        fn decode(event_type: &str, version: u16, payload: &[u8]) -> Result<Self, CodecError> {
+            match (event_type, version) {
+                ("example.renamed", 1) => {
+                    let old: RenamedV1 = decode_payload(payload)?;
+                    Ok(Renamed {
+                        name: old.name,
+                        reason: None,
+                    })
+                }
+                ("example.renamed", 2) => decode_payload(payload),
+                ("example.renamed", v) => Err(CodecError::UnknownSchemaVersion {
+                    event_type: event_type.to_owned(),
+                    schema_version: v,
+                }),
+                _ => Err(CodecError::UnknownEventType {
+                    event_type: event_type.to_owned(),
+                }),
+            }
+        }
+    }
+
+    #[test]
+    fn old_schema_versions_are_upcast_to_the_current_shape() {
+        let v1 = encode_payload(&RenamedV1 {
+            name: "old".to_owned(),
+        })
+        .unwrap();
+        assert_eq!(
+            Renamed::decode("example.renamed", 1, &v1).unwrap(),
+            Renamed {
+                name: "old".to_owned(),
+                reason: None
+            }
+        );
+        let current = Renamed {
+            name: "new".to_owned(),
+            reason: Some("typo".to_owned()),
+        };
+        let event = current.to_new_event(ulid::Ulid::new()).unwrap();
+        assert_eq!(event.schema_version, 2);
+        assert_eq!(
+            Renamed::decode(&event.event_type, 2, &event.payload).unwrap(),
+            current
+        );
+        assert!(matches!(
+            Renamed::decode("example.renamed", 3, &event.payload),
+            Err(CodecError::UnknownSchemaVersion {
+                schema_version: 3,
+                ..
+            })
+        ));
+        assert!(matches!(
+            Renamed::decode("example.other", 1, &v1),
+            Err(CodecError::UnknownEventType { .. })
+        ));
+    }
+
     #[test]
     fn unknown_format_tag_is_refused() {
         assert!(matches!(

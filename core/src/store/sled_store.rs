@@ -42,6 +42,12 @@ pub struct StoreConfig {
     pub sync_hook: Option<SyncHook>,
     /// sled's page cache size in bytes.
     pub cache_capacity_bytes: u64,
+    /// Sync on a second thread while the writer applies the next group (see
+    /// [`super::writer`]). Off, the writer syncs each group itself before taking the next.
+    pub pipelined_sync: bool,
+    /// How long, at most, the writer keeps gathering appends that are still arriving before it
+    /// commits a group (microseconds; 0 takes only what is already waiting).
+    pub gather_window_us: u64,
 }
 
 impl Default for StoreConfig {
@@ -53,6 +59,8 @@ impl Default for StoreConfig {
             fdatasync: true,
             sync_hook: None,
             cache_capacity_bytes: 256 * 1024 * 1024,
+            pipelined_sync: false,
+            gather_window_us: 200,
         }
     }
 }
@@ -64,6 +72,8 @@ impl std::fmt::Debug for StoreConfig {
             .field("max_group_appends", &self.max_group_appends)
             .field("queue_capacity", &self.queue_capacity)
             .field("fdatasync", &self.fdatasync)
+            .field("pipelined_sync", &self.pipelined_sync)
+            .field("gather_window_us", &self.gather_window_us)
             .field("sync_hook", &self.sync_hook.is_some())
             .finish()
     }
@@ -124,27 +134,41 @@ impl SledEventStore {
         } else {
             1
         };
-        // At most this many applied groups wait for the syncer before the writer waits.
-        let (to_syncer, from_writer) = std::sync::mpsc::sync_channel(64);
+        let pipelined = config.pipelined_sync;
+        let gather_window = if config.group_commit {
+            std::time::Duration::from_micros(config.gather_window_us)
+        } else {
+            std::time::Duration::ZERO
+        };
         let shared = Arc::new(Shared::new(db.clone(), data_file, config, head_tx));
         let state = WriterState::new(
             shared.clone(),
             log.clone(),
             max_group,
+            gather_window,
             head,
             last_hash,
             last_recorded_at,
         );
-        let syncer = std::thread::Builder::new()
-            .name("ledgerdesk-log-syncer".to_owned())
-            .spawn(move || syncer::run(shared, from_writer))
-            .map_err(|e| StoreError::io("starting the syncer thread", e))?;
+        let (to_syncer, syncer) = if pipelined {
+            // At most this many applied groups wait for the syncer before the writer waits.
+            let (to_syncer, from_writer) = std::sync::mpsc::sync_channel(64);
+            let syncer = std::thread::Builder::new()
+                .name("ledgerdesk-log-syncer".to_owned())
+                .spawn(move || syncer::run(shared, from_writer))
+                .map_err(|e| StoreError::io("starting the syncer thread", e))?;
+            (Some(to_syncer), Some(syncer))
+        } else {
+            (None, None)
+        };
         let writer = std::thread::Builder::new()
             .name("ledgerdesk-log-writer".to_owned())
             .spawn(move || {
                 writer::run(state, receiver, to_syncer);
                 // The syncer stops once the writer's channel is closed and drained.
-                let _ = syncer.join();
+                if let Some(syncer) = syncer {
+                    let _ = syncer.join();
+                }
             })
             .map_err(|e| StoreError::io("starting the writer thread", e))?;
         tracing::info!(path = %path.display(), head, "event log opened");

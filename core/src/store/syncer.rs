@@ -123,40 +123,46 @@ pub(crate) fn run(shared: std::sync::Arc<Shared>, receiver: mpsc::Receiver<Appli
     while let Ok(first) = receiver.recv() {
         pending.push(first);
         pending.extend(receiver.try_iter());
-        let needed = pending.iter().map(|g| g.head).max().unwrap_or(0);
-        let outcome = if needed <= shared.durable_head() {
-            Ok(())
-        } else {
-            shared.sync()
-        };
-        match outcome {
-            Ok(()) => {
-                if matches!(shared.health(), Health::Unsynced { .. }) {
-                    tracing::warn!(head = needed, "event log is durable again");
-                    shared.set_health(Health::Healthy);
-                }
-                shared.publish_head(needed);
-                for group in pending.drain(..) {
-                    for reply in group.replies {
-                        let _ = reply.sender.send(Ok(reply.result));
-                    }
-                }
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "event log sync failed; nothing more is acknowledged until a sync succeeds");
-                shared.set_health(Health::Unsynced {
-                    since: err.to_string(),
-                });
-                for group in pending.drain(..) {
-                    for reply in group.replies {
-                        let _ = reply.sender.send(Err(err.clone()));
-                    }
-                }
-            }
-        }
+        complete(&shared, &mut pending);
     }
     // The writer has stopped: one last sync so that a clean shutdown leaves nothing behind.
     if let Err(err) = shared.sync() {
         tracing::error!(error = %err, "final sync of the event log failed");
+    }
+}
+
+/// Makes `pending` durable with one sync (unless an earlier sync already covers it), then
+/// answers every append in it: `Ok` after a successful sync, the I/O error otherwise.
+pub(crate) fn complete(shared: &Shared, pending: &mut Vec<Applied>) {
+    let needed = pending.iter().map(|g| g.head).max().unwrap_or(0);
+    let outcome = if needed <= shared.durable_head() {
+        Ok(())
+    } else {
+        shared.sync()
+    };
+    match outcome {
+        Ok(()) => {
+            if matches!(shared.health(), Health::Unsynced { .. }) {
+                tracing::warn!(head = needed, "event log is durable again");
+                shared.set_health(Health::Healthy);
+            }
+            shared.publish_head(needed);
+            for group in pending.drain(..) {
+                for reply in group.replies {
+                    let _ = reply.sender.send(Ok(reply.result));
+                }
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "event log sync failed; nothing more is acknowledged until a sync succeeds");
+            shared.set_health(Health::Unsynced {
+                since: err.to_string(),
+            });
+            for group in pending.drain(..) {
+                for reply in group.replies {
+                    let _ = reply.sender.send(Err(err.clone()));
+                }
+            }
+        }
     }
 }

@@ -25,7 +25,7 @@ use ulid::Ulid;
 use super::error::StoreError;
 use super::keys;
 use super::sled_store::SledEventStore;
-use super::syncer::{Applied, Health, Reply, Shared};
+use super::syncer::{self, Applied, Health, Reply, Shared};
 use crate::codec::{encode_chunk, record_hash};
 use crate::envelope::{AppendRequest, AppendResult, ClaimAction, RecordedEvent};
 use crate::ids::{StreamId, StreamKind, Timestamp};
@@ -50,6 +50,7 @@ pub(crate) struct WriterState {
     shared: Arc<Shared>,
     log: sled::Tree,
     max_group: usize,
+    gather_window: std::time::Duration,
     /// Last position applied to sled (durable once the syncer has covered it).
     head: u64,
     last_hash: [u8; 32],
@@ -82,6 +83,7 @@ impl WriterState {
         shared: Arc<Shared>,
         log: sled::Tree,
         max_group: usize,
+        gather_window: std::time::Duration,
         head: u64,
         last_hash: [u8; 32],
         last_recorded_at: Timestamp,
@@ -90,6 +92,7 @@ impl WriterState {
             shared,
             log,
             max_group: max_group.max(1),
+            gather_window,
             head,
             last_hash,
             last_recorded_at,
@@ -104,25 +107,68 @@ impl WriterState {
 pub(crate) fn run(
     mut state: WriterState,
     mut receiver: mpsc::Receiver<Job>,
-    to_syncer: std::sync::mpsc::SyncSender<Applied>,
+    to_syncer: Option<std::sync::mpsc::SyncSender<Applied>>,
 ) {
     let mut jobs = Vec::with_capacity(state.max_group);
     while let Some(first) = receiver.blocking_recv() {
         jobs.push(first);
-        while jobs.len() < state.max_group {
+        gather(
+            &mut receiver,
+            &mut jobs,
+            state.max_group,
+            state.gather_window,
+        );
+        if let Some(applied) = state.apply_group(&mut jobs) {
+            match &to_syncer {
+                Some(syncer) => {
+                    if let Err(unsent) = syncer.send(applied) {
+                        // The syncer is gone (it only stops after the writer): refuse, never ack.
+                        for reply in unsent.0.replies {
+                            let _ = reply.sender.send(Err(StoreError::Closed));
+                        }
+                    }
+                }
+                None => syncer::complete(&state.shared, &mut vec![applied]),
+            }
+        }
+    }
+    if to_syncer.is_none() {
+        if let Err(err) = state.shared.sync() {
+            tracing::error!(error = %err, "final sync of the event log failed");
+        }
+    }
+}
+
+/// Drains waiting appends into `jobs`. With a gather window, keeps draining while appends are
+/// still arriving (each pause at most a tenth of the window, the whole at most the window):
+/// callers that were acknowledged together come back together, and catching them in one group
+/// saves a sync for each of them.
+fn gather(
+    receiver: &mut mpsc::Receiver<Job>,
+    jobs: &mut Vec<Job>,
+    max_group: usize,
+    window: std::time::Duration,
+) {
+    let started = std::time::Instant::now();
+    let mut last_arrival = started;
+    loop {
+        while jobs.len() < max_group {
             match receiver.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(job) => {
+                    jobs.push(job);
+                    last_arrival = std::time::Instant::now();
+                }
                 Err(_) => break,
             }
         }
-        if let Some(applied) = state.apply_group(&mut jobs) {
-            if let Err(unsent) = to_syncer.send(applied) {
-                // The syncer is gone (it only stops after the writer): refuse rather than ack.
-                for reply in unsent.0.replies {
-                    let _ = reply.sender.send(Err(StoreError::Closed));
-                }
-            }
+        if jobs.len() >= max_group
+            || window.is_zero()
+            || started.elapsed() >= window
+            || last_arrival.elapsed() >= window / 10
+        {
+            return;
         }
+        std::thread::yield_now();
     }
 }
 
