@@ -134,6 +134,10 @@ pub struct AppendRequest {
     pub claims: Vec<UniqueClaim>,
     /// Credential-store writes committed in the same batch.
     pub credentials: Vec<CredentialWrite>,
+    /// Only for importing an exported log into an empty store: the `recorded_at` the events
+    /// had when first recorded. The store refuses a value earlier than the log's last one.
+    /// Everything else leaves it `None`: the store sets the time.
+    pub recorded_at: Option<Timestamp>,
 }
 
 impl AppendRequest {
@@ -151,6 +155,7 @@ impl AppendRequest {
             events,
             claims: Vec::new(),
             credentials: Vec::new(),
+            recorded_at: None,
         }
     }
 }

@@ -524,6 +524,36 @@ impl EventStore for SledEventStore {
 }
 
 impl SledEventStore {
+    /// Appends `requests` in exactly this order (each waits for the previous one's place in the
+    /// queue, not for its sync), then waits for all of them. For the replay tool's import, where
+    /// positions must come out as they were exported.
+    pub async fn append_in_order(
+        &self,
+        requests: Vec<AppendRequest>,
+    ) -> Vec<Result<AppendResult, StoreError>> {
+        let sender = match self.inner.sender.lock().ok().and_then(|s| s.clone()) {
+            Some(sender) => sender,
+            None => return requests.iter().map(|_| Err(StoreError::Closed)).collect(),
+        };
+        let mut answers = Vec::with_capacity(requests.len());
+        for request in requests {
+            let (reply, answer) = oneshot::channel();
+            if sender.send(Job { request, reply }).await.is_err() {
+                answers.push(None);
+            } else {
+                answers.push(Some(answer));
+            }
+        }
+        let mut results = Vec::with_capacity(answers.len());
+        for answer in answers {
+            results.push(match answer {
+                Some(answer) => answer.await.unwrap_or(Err(StoreError::Closed)),
+                None => Err(StoreError::Closed),
+            });
+        }
+        results
+    }
+
     pub(crate) fn log_tree(&self) -> &sled::Tree {
         &self.inner.log
     }

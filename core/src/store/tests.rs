@@ -467,6 +467,29 @@ fn streams_get_gap_free_numbers_per_kind_that_survive_a_reopen() {
 }
 
 #[test]
+fn a_stream_created_and_extended_in_one_group_keeps_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let store = open(dir.path());
+        let s = StreamId::generate(StreamKind::Ticket);
+        // Sent back to back, the three appends land in one group.
+        let results = store
+            .append_in_order(vec![
+                request(s, ExpectedVersion::NoStream, vec![event(1)]),
+                request(s, ExpectedVersion::Exact(1), vec![event(2)]),
+                request(s, ExpectedVersion::Exact(2), vec![event(3)]),
+            ])
+            .await;
+        for (i, r) in results.into_iter().enumerate() {
+            let r = r.unwrap();
+            assert_eq!(r.stream_number, 1001);
+            assert_eq!(r.first_version, i as u64 + 1);
+        }
+        assert_eq!(verify_log(&store).unwrap().problem, None);
+    });
+}
+
+#[test]
 fn unique_claims_admit_one_holder_and_are_released() {
     let dir = tempfile::tempdir().unwrap();
     runtime().block_on(async {

@@ -74,6 +74,8 @@ struct Group {
     replies: Vec<(oneshot::Sender<Result<AppendResult, StoreError>>, Planned)>,
     versions: HashMap<StreamId, u64>,
     counters: HashMap<StreamKind, u64>,
+    /// Numbers of streams created in this group (not in sled yet).
+    numbers: HashMap<StreamId, u64>,
     event_ids: HashMap<Ulid, AppendResult>,
     claims: HashMap<Vec<u8>, Option<StreamId>>,
 }
@@ -375,11 +377,13 @@ impl WriterState {
                 }
             }
         }
-        let stream_number = match current {
-            Some(_) => self.number_of(stream)?,
-            None => {
+        let stream_number = match (current, group.numbers.get(&stream)) {
+            (Some(_), Some(n)) => *n,
+            (Some(_), None) => self.number_of(stream)?,
+            (None, _) => {
                 let n = self.last_number(group, stream.kind)? + 1;
                 group.counters.insert(stream.kind, n);
+                group.numbers.insert(stream, n);
                 group
                     .batch
                     .insert(&keys::number(stream.kind, n)[..], &stream.id.to_bytes()[..]);
@@ -408,7 +412,16 @@ impl WriterState {
         let (mut prev_hash, mut recorded_at) = group
             .last_record()
             .unwrap_or((self.last_hash, self.last_recorded_at));
-        recorded_at = recorded_at.max(Timestamp::now());
+        recorded_at = match request.recorded_at {
+            None => recorded_at.max(Timestamp::now()),
+            Some(imported) if imported >= recorded_at => imported,
+            Some(imported) => {
+                return Err(StoreError::InvalidAppend(format!(
+                    "imported recorded_at {} is before the log's last {}",
+                    imported.0, recorded_at.0
+                )))
+            }
+        };
         let first_version = current.unwrap_or(0) + 1;
         let count = request.events.len() as u64;
         for (i, event) in request.events.iter().enumerate() {

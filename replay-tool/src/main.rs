@@ -1,0 +1,220 @@
+//! `ledgerdesk-replay`: the auditor's and operator's tool for a data directory.
+//!
+//! It opens the log directly (sled lets one process hold a directory, so the server must be
+//! stopped) and offers:
+//! - `verify`: positions, versions, decoding, indexes and the hash chain; exit code 1 and the
+//!   first problem when something is wrong.
+//! - `export` / `import`: the log as JSON lines, envelope and payload, hashes included.
+//! - `stats`: events per type and month, streams per kind, the largest streams, bytes on disk.
+//!
+//! Exit codes: 0 success, 1 the log has a problem (verify), 2 bad usage or input, 3 the data
+//! directory cannot be opened (missing, locked by a running server) or an I/O error.
+
+mod export;
+mod stats;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ledgerdesk_core::store::verify_log;
+use ledgerdesk_core::{SledEventStore, StoreConfig, StoreError};
+
+#[derive(Parser)]
+#[command(
+    name = "ledgerdesk-replay",
+    version,
+    about = "Verify, export, import and inspect a ledgerdesk log"
+)]
+struct Cli {
+    /// The server's data directory.
+    #[arg(
+        long,
+        global = true,
+        default_value = "./data",
+        env = "LEDGERDESK_DATA_DIR"
+    )]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the whole log: gap-free positions, consecutive versions, decoding, indexes, chain.
+    Verify {
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the log as JSON lines (a header line, then one event per line) to stdout.
+    Export {
+        /// First position to export.
+        #[arg(long, default_value_t = 1)]
+        from: u64,
+        /// Last position to export (default: the head).
+        #[arg(long)]
+        to: Option<u64>,
+        /// Only this stream (`kind-ULID`).
+        #[arg(long)]
+        stream: Option<String>,
+    },
+    /// Load an export (a whole log from position 1) into an empty data directory.
+    Import {
+        /// The export file.
+        file: PathBuf,
+    },
+    /// Events per type and month, streams per kind, largest streams, bytes on disk.
+    Stats {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A failure with the exit code it maps to.
+pub(crate) enum Failure {
+    /// The log itself has a problem (exit 1).
+    Problem(String),
+    /// Bad usage or input (exit 2).
+    Usage(String),
+    /// The directory could not be opened, or I/O failed (exit 3).
+    Io(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        match e {
+            StoreError::Corrupt { .. } => Failure::Problem(e.to_string()),
+            other => Failure::Io(other.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure::Io(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Failure::from)
+        .and_then(|rt| rt.block_on(run(cli)));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`export | head`) is not an error.
+        Err(Failure::Io(m)) if m.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(Failure::Problem(m)) => {
+            eprintln!("ledgerdesk-replay: {m}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(m)) => {
+            eprintln!("ledgerdesk-replay: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Io(m)) => {
+            eprintln!("ledgerdesk-replay: {m}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// Opens an existing data directory; refuses to create one by accident.
+pub(crate) fn open_existing(cli_dir: &std::path::Path) -> Result<SledEventStore, Failure> {
+    if !cli_dir.join("db").exists() {
+        return Err(Failure::Io(format!(
+            "{} is not a ledgerdesk data directory (no log found)",
+            cli_dir.display()
+        )));
+    }
+    Ok(SledEventStore::open(cli_dir, StoreConfig::default())?)
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    match cli.command {
+        Command::Verify { json } => {
+            let store = open_existing(&cli.data_dir)?;
+            let report = verify_log(&store)?;
+            let mut out = stdout.lock();
+            if json {
+                let line =
+                    serde_json::to_string(&report).map_err(|e| Failure::Io(e.to_string()))?;
+                writeln!(out, "{line}")?;
+            } else {
+                writeln!(
+                    out,
+                    "events: {}\nstreams: {}\nlast hash: {}",
+                    report.events, report.streams, report.last_hash
+                )?;
+            }
+            store.close().await;
+            match report.problem {
+                None => {
+                    if !json {
+                        writeln!(out, "ok: the log verifies")?;
+                    }
+                    Ok(())
+                }
+                Some(p) => Err(Failure::Problem(format!(
+                    "position {}{}: {}",
+                    p.position,
+                    p.stream.map(|s| format!(" ({s})")).unwrap_or_default(),
+                    p.detail
+                ))),
+            }
+        }
+        Command::Export { from, to, stream } => {
+            let stream = match stream {
+                Some(s) => Some(
+                    s.parse()
+                        .map_err(|e| Failure::Usage(format!("--stream: {e}")))?,
+                ),
+                None => None,
+            };
+            let store = open_existing(&cli.data_dir)?;
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let result = export::export(&store, from, to, stream, &mut out).await;
+            out.flush()?;
+            store.close().await;
+            result
+        }
+        Command::Import { file } => {
+            if cli.data_dir.join("db").exists() {
+                let store = SledEventStore::open(&cli.data_dir, StoreConfig::default())?;
+                let head = ledgerdesk_core::EventStore::head(&store);
+                store.close().await;
+                if head > 0 {
+                    return Err(Failure::Usage(format!(
+                        "{} already holds {head} events; import needs an empty data directory",
+                        cli.data_dir.display()
+                    )));
+                }
+            }
+            let input = std::fs::File::open(&file)
+                .map_err(|e| Failure::Usage(format!("{}: {e}", file.display())))?;
+            let store = SledEventStore::open(&cli.data_dir, StoreConfig::default())?;
+            let result = export::import(&store, std::io::BufReader::new(input)).await;
+            store.close().await;
+            let imported = result?;
+            let mut out = stdout.lock();
+            writeln!(
+                out,
+                "imported {imported} events into {}",
+                cli.data_dir.display()
+            )?;
+            Ok(())
+        }
+        Command::Stats { json } => {
+            let store = open_existing(&cli.data_dir)?;
+            let result = stats::stats(&store, json, &mut stdout.lock()).await;
+            store.close().await;
+            result
+        }
+    }
+}
