@@ -1,0 +1,176 @@
+//! The overlay a projection writes through, and the read handle queries use.
+//!
+//! A projection's data lives in one sled tree: user keys under prefix `0x00`, the runner's
+//! checkpoint under `0xFF`. One tree means one atomic batch for a chunk's changes and its
+//! checkpoint.
+
+use std::collections::BTreeMap;
+
+use crate::ProjectionError;
+
+const DATA: u8 = 0x00;
+pub(crate) const CHECKPOINT_KEY: &[u8] = &[0xFF, b'c'];
+
+pub(crate) fn data_key(key: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.len() + 1);
+    k.push(DATA);
+    k.extend_from_slice(key);
+    k
+}
+
+/// Pending changes of one chunk over a projection's tree: reads see earlier writes.
+pub struct Changes<'a> {
+    tree: &'a sled::Tree,
+    pending: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl<'a> Changes<'a> {
+    pub(crate) fn new(tree: &'a sled::Tree) -> Changes<'a> {
+        Changes {
+            tree,
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// The current value of `key`, including this chunk's writes.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
+        let k = data_key(key);
+        if let Some(v) = self.pending.get(&k) {
+            return Ok(v.clone());
+        }
+        Ok(self.tree.get(&k)?.map(|v| v.to_vec()))
+    }
+
+    /// Sets `key` to `value`.
+    pub fn insert(&mut self, key: &[u8], value: Vec<u8>) {
+        self.pending.insert(data_key(key), Some(value));
+    }
+
+    /// Removes `key`.
+    pub fn remove(&mut self, key: &[u8]) {
+        self.pending.insert(data_key(key), None);
+    }
+
+    /// Keys under `prefix` as they stand with this chunk's writes, in order (for models that
+    /// must visit a small set, e.g. a ticket's entries; not for whole-model scans).
+    pub fn keys_with_prefix(&self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, ProjectionError> {
+        let p = data_key(prefix);
+        let mut keys: BTreeMap<Vec<u8>, bool> = BTreeMap::new();
+        for item in self.tree.scan_prefix(&p) {
+            let (k, _) = item?;
+            keys.insert(k.to_vec(), true);
+        }
+        for (k, v) in self.pending.range(p.clone()..) {
+            if !k.starts_with(&p) {
+                break;
+            }
+            keys.insert(k.clone(), v.is_some());
+        }
+        Ok(keys
+            .into_iter()
+            .filter(|(_, present)| *present)
+            .map(|(k, _)| k[1..].to_vec())
+            .collect())
+    }
+
+    pub(crate) fn into_batch(self, checkpoint: u64) -> sled::Batch {
+        let mut batch = sled::Batch::default();
+        for (k, v) in self.pending {
+            match v {
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
+            }
+        }
+        batch.insert(CHECKPOINT_KEY, &checkpoint.to_be_bytes()[..]);
+        batch
+    }
+}
+
+/// A read-only view of a projection's committed model, as of `position`.
+#[derive(Clone)]
+pub struct ProjectionView {
+    pub(crate) tree: sled::Tree,
+    pub(crate) position: u64,
+}
+
+impl ProjectionView {
+    /// The log position this view reflects (every event up to it is applied).
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
+        Ok(self.tree.get(data_key(key))?.map(|v| v.to_vec()))
+    }
+
+    /// Key/value pairs under `prefix`, in key order, from `after` (exclusive) when given:
+    /// the primitive of cursor pagination over an index.
+    pub fn scan(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        reverse: bool,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), ProjectionError>> + '_ {
+        let p = data_key(prefix);
+        let mut end = p.clone();
+        // The smallest key greater than every key starting with the prefix.
+        while let Some(last) = end.pop() {
+            if last < 0xFF {
+                end.push(last + 1);
+                break;
+            }
+        }
+        let range: (std::ops::Bound<Vec<u8>>, std::ops::Bound<Vec<u8>>) = match (after, reverse) {
+            (Some(a), false) => (std::ops::Bound::Excluded(data_key(a)), bound_end(&end)),
+            (Some(a), true) => (
+                std::ops::Bound::Included(p.clone()),
+                std::ops::Bound::Excluded(data_key(a)),
+            ),
+            (None, _) => (std::ops::Bound::Included(p.clone()), bound_end(&end)),
+        };
+        let iter = self.tree.range(range);
+        let iter: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = if reverse {
+            Box::new(iter.rev())
+        } else {
+            Box::new(iter)
+        };
+        iter.filter(move |item| item.as_ref().map_or(true, |(k, _)| k.starts_with(&p)))
+            .map(|item| {
+                let (k, v) = item?;
+                Ok((k[1..].to_vec(), v.to_vec()))
+            })
+    }
+}
+
+fn bound_end(end: &[u8]) -> std::ops::Bound<Vec<u8>> {
+    if end.is_empty() {
+        std::ops::Bound::Unbounded
+    } else {
+        std::ops::Bound::Excluded(end.to_vec())
+    }
+}
+
+pub(crate) fn checkpoint(tree: &sled::Tree) -> Result<u64, ProjectionError> {
+    Ok(tree
+        .get(CHECKPOINT_KEY)?
+        .map(|v| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&v[..8.min(v.len())]);
+            u64::from_be_bytes(b)
+        })
+        .unwrap_or(0))
+}
+
+/// BLAKE3 over every data key and value in order: equal digests mean equal models.
+pub(crate) fn digest(tree: &sled::Tree) -> Result<String, ProjectionError> {
+    let mut h = blake3::Hasher::new();
+    for item in tree.scan_prefix([DATA]) {
+        let (k, v) = item?;
+        h.update(&(k.len() as u64).to_le_bytes());
+        h.update(&k);
+        h.update(&(v.len() as u64).to_le_bytes());
+        h.update(&v);
+    }
+    Ok(h.finalize().to_hex().to_string())
+}

@@ -1,0 +1,70 @@
+//! ledgerdesk-projections: the read side.
+//!
+//! - [`Projection`]: a read model as a pure fold of the log. It names itself, carries a
+//!   version, and applies one event at a time through [`Changes`], an overlay that sees the
+//!   earlier events of the same chunk.
+//! - [`ProjectionRunner`]: runs each projection in its own task: catches up from its
+//!   checkpoint in chunks, then follows the head. A chunk's changes and the new checkpoint are
+//!   written in one sled batch, so each event is applied exactly once, across crashes too.
+//!   A projection whose version changed is rebuilt into a fresh tree while queries keep reading
+//!   the old one, then swapped in. A failing projection is reported and stops alone.
+//! - [`ProjectionView`]: what queries read, with the position it reflects.
+//!
+//! Projections never read the wall clock: time comes from `recorded_at`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod changes;
+mod registry;
+mod runner;
+
+pub use changes::{Changes, ProjectionView};
+pub use runner::{ProjectionRunner, ProjectionStatus, RebuildProgress, WaitError};
+
+use ledgerdesk_core::{RecordedEvent, StoreError};
+
+/// A read model: a deterministic fold of the log.
+pub trait Projection: Send + Sync + 'static {
+    /// Stable name: identifies the model's trees and appears in status and metrics.
+    fn name(&self) -> &'static str;
+    /// Bump when `apply` changes meaning: the model is then rebuilt from the log at start-up.
+    fn version(&self) -> u32;
+    /// Folds one event into the model. Must depend only on the event and on what `changes`
+    /// holds: no clock, no randomness, no other I/O.
+    fn apply(
+        &self,
+        changes: &mut Changes<'_>,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError>;
+}
+
+/// Why a projection could not apply an event or be maintained.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProjectionError {
+    /// The event's payload does not decode for this model.
+    #[error("cannot decode event at position {position}: {detail}")]
+    Decode {
+        /// Where.
+        position: u64,
+        /// The decoder's complaint.
+        detail: String,
+    },
+    /// The model's own stored data is not what it expects.
+    #[error("inconsistent read model: {0}")]
+    Inconsistent(String),
+    /// sled failed.
+    #[error("storage error: {0}")]
+    Storage(String),
+    /// The event log failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No projection of that name is registered.
+    #[error("no projection named {0:?}")]
+    Unknown(String),
+}
+
+impl From<sled::Error> for ProjectionError {
+    fn from(e: sled::Error) -> Self {
+        ProjectionError::Storage(e.to_string())
+    }
+}
