@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod command;
 pub mod directory;
 pub mod envelope;
 pub mod ids;

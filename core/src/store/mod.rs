@@ -56,6 +56,9 @@ pub trait EventStore: Send + Sync + 'static {
     /// reader never holds the writer back.
     fn subscribe(&self) -> watch::Receiver<u64>;
 
+    /// The durable event with this id, if the log holds one.
+    async fn find_event(&self, event_id: ulid::Ulid) -> Result<Option<RecordedEvent>, StoreError>;
+
     /// The last version of `stream`, or `None` when it has no events.
     async fn stream_version(&self, stream: StreamId) -> Result<Option<u64>, StoreError>;
 

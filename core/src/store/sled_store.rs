@@ -482,6 +482,15 @@ impl EventStore for SledEventStore {
         self.inner.head.clone()
     }
 
+    async fn find_event(&self, event_id: Ulid) -> Result<Option<RecordedEvent>, StoreError> {
+        let Some(position) = Self::get(&self.inner.log, &keys::event_id(event_id))? else {
+            return Ok(None);
+        };
+        let position = keys::be_u64(&position);
+        let record = Self::read_range(&self.inner.log, position, self.durable_head(), 1)?.pop();
+        Ok(record.filter(|r| r.event_id == event_id))
+    }
+
     async fn stream_version(&self, stream: StreamId) -> Result<Option<u64>, StoreError> {
         // Versions past the durable head are not visible: read the records, not just the index.
         let head = self.durable_head();
