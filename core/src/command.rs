@@ -190,7 +190,11 @@ impl<S: EventStore + ?Sized> CommandService<S> {
                 return Ok(done);
             }
         }
-        let correlation_id = options.correlation_id.unwrap_or_else(Ulid::new);
+        // Not `unwrap_or_default`: a default ULID is the nil id, not a fresh one.
+        let correlation_id = match options.correlation_id {
+            Some(id) => id,
+            None => Ulid::new(),
+        };
         for _attempt in 0..MAX_ATTEMPTS {
             let (state, version) = self.load::<A>(stream).await?;
             if let Some(expected) = options.if_match {
