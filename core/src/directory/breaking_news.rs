@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
-use super::values::{body, required, LONG_MAX, SHORT_MAX};
+use super::values::{required, required_body, LONG_MAX, SHORT_MAX};
 use super::{CommandContext, CommonError, Lifecycle, Stamp};
 use crate::envelope::UniqueClaim;
 use crate::ids::Timestamp;
@@ -233,12 +233,9 @@ pub fn decide(
             if state.updates.iter().any(|u| u.update_id == *update_id) {
                 return Err(BreakingNewsError::UpdateExists(*update_id));
             }
-            if text.trim().is_empty() {
-                return Err(CommonError::Empty { field: "body" }.into());
-            }
             vec![BreakingNewsEvent::UpdatePosted(NewsUpdate {
                 update_id: *update_id,
-                body: body("body", text, LONG_MAX)?,
+                body: required_body("body", text, LONG_MAX)?,
                 author_id: *author_id,
                 closed: *close,
                 at: ctx.now,

@@ -8,10 +8,10 @@
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
-use super::values::{optional, Name, LONG_MAX};
+use super::values::Name;
 use super::{
-    decide_delete, decide_rename, name_claims, CommandContext, CommonError, Lifecycle, NameFact,
-    Removed, Renamed,
+    decide_delete, decide_describe, decide_rename, name_claims, parse_description, CommandContext,
+    CommonError, Lifecycle, NameFact, Removed, Renamed,
 };
 use crate::envelope::UniqueClaim;
 use crate::ids::{StreamKind, Timestamp};
@@ -160,12 +160,7 @@ pub struct ItemCreated {
     pub at: Timestamp,
 }
 
-/// A description was replaced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Described {
-    /// The new description.
-    pub description: Option<String>,
-}
+pub use super::Described;
 
 /// A cost per hour changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,7 +243,7 @@ pub fn decide(
             item_id: *item_id,
             kind: *kind,
             name: Name::parse("name", name)?.into_inner(),
-            description: optional("description", description.as_deref(), LONG_MAX)?,
+            description: parse_description(description.as_deref())?,
             cost_per_hour_cents: *cost_per_hour_cents,
             parent_id: *parent_id,
             at: ctx.now,
@@ -261,11 +256,11 @@ pub fn decide(
         ItemCommand::Rename { name } => Ok(decide_rename(&state.name, name, |renamed| {
             ItemEvent::Renamed(KindRenamed { kind, renamed })
         })?),
-        ItemCommand::Describe { description } => {
-            let description = optional("description", description.as_deref(), LONG_MAX)?;
-            let changed = (description != state.description).then_some(Described { description });
-            Ok(changed.map(ItemEvent::Described).into_iter().collect())
-        }
+        ItemCommand::Describe { description } => Ok(decide_describe(
+            &state.description,
+            description.as_deref(),
+            ItemEvent::Described,
+        )?),
         ItemCommand::SetCostPerHour {
             cost_per_hour_cents,
         } => {

@@ -12,7 +12,8 @@ use ulid::Ulid;
 
 use super::values::Name;
 use super::{
-    decide_rename, guard_delete, guard_parent, CommandContext, CommonError, Lifecycle, Renamed,
+    decide_move, decide_rename, guard_parent, guard_tree_delete, CommandContext, CommonError,
+    Lifecycle, Renamed,
 };
 use crate::envelope::UniqueClaim;
 use crate::ids::{StreamKind, Timestamp};
@@ -89,16 +90,8 @@ pub enum CategoryCommand {
     },
 }
 
-/// Why a category command is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CategoryError {
-    /// Validation or lifecycle refusal.
-    #[error(transparent)]
-    Common(#[from] CommonError),
-    /// Children must be deleted or moved first.
-    #[error("the category still has {0} children")]
-    HasChildren(u64),
-}
+/// Why a category command is refused (children block a delete: [`CommonError::HasChildren`]).
+pub type CategoryError = CommonError;
 
 /// A category was created.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,14 +108,7 @@ pub struct CategoryCreated {
     pub at: Timestamp,
 }
 
-/// A node moved in its tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Moved {
-    /// The parent before.
-    pub old_parent_id: Option<Ulid>,
-    /// The parent after.
-    pub parent_id: Option<Ulid>,
-}
+pub use super::Moved;
 
 /// A category was deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,32 +167,30 @@ pub fn decide(
     }
     state.lifecycle.require_active()?;
     match command {
-        CategoryCommand::Create { .. } => Err(CommonError::AlreadyExists.into()),
+        CategoryCommand::Create { .. } => Err(CommonError::AlreadyExists),
         CategoryCommand::Rename { name } => {
-            Ok(decide_rename(&state.name, name, CategoryEvent::Renamed)?)
+            decide_rename(&state.name, name, CategoryEvent::Renamed)
         }
         CategoryCommand::Move {
             parent_id,
             parent_ancestors,
-        } => {
-            guard_parent(state.id, *parent_id, parent_ancestors)?;
-            if *parent_id == state.parent_id {
-                return Ok(Vec::new());
-            }
-            Ok(vec![CategoryEvent::Moved(Moved {
-                old_parent_id: state.parent_id,
-                parent_id: *parent_id,
-            })])
-        }
+        } => Ok(
+            decide_move(state.id, state.parent_id, *parent_id, parent_ancestors)?
+                .map(CategoryEvent::Moved)
+                .into_iter()
+                .collect(),
+        ),
         CategoryCommand::Delete {
             child_count,
             open_ticket_references,
             replacement_id,
         } => {
-            if *child_count > 0 {
-                return Err(CategoryError::HasChildren(*child_count));
-            }
-            guard_delete(state.id, *open_ticket_references, *replacement_id)?;
+            guard_tree_delete(
+                state.id,
+                *child_count,
+                *open_ticket_references,
+                *replacement_id,
+            )?;
             Ok(vec![CategoryEvent::Deleted(CategoryDeleted {
                 replacement_id: *replacement_id,
                 at: ctx.now,
@@ -306,7 +290,7 @@ mod tests {
         };
         given::<CategoryAggregate>(&[created()])
             .when(delete(2, 0))
-            .then_err(CategoryError::HasChildren(2));
+            .then_err(CommonError::HasChildren { children: 2 });
         given::<CategoryAggregate>(&[created()])
             .when(delete(0, 1))
             .then_err(CommonError::StillReferenced { references: 1 });

@@ -101,3 +101,59 @@ pub fn apply_link(set: &mut BTreeSet<Ulid>, added: bool, link: &UserLink) {
         set.remove(&link.user_id);
     }
 }
+
+/// Which of a [`Roster`]'s two sets a change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterSet {
+    /// Members: the people who belong (agents of a help desk, users of a company or location).
+    Members,
+    /// Observers: people kept informed without belonging (InvGate observers).
+    Observers,
+}
+
+/// The members and observers most directory entities keep (help desks and their levels,
+/// companies, locations), with the shared rules for changing them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Roster {
+    /// Members.
+    pub members: BTreeSet<Ulid>,
+    /// Observers.
+    pub observers: BTreeSet<Ulid>,
+}
+
+impl Roster {
+    /// A roster with these first members and no observers.
+    pub fn with_members<'a>(members: impl IntoIterator<Item = &'a Ulid>) -> Roster {
+        Roster {
+            members: members.into_iter().copied().collect(),
+            observers: BTreeSet::new(),
+        }
+    }
+
+    /// One of the two sets.
+    pub fn set(&self, which: RosterSet) -> &BTreeSet<Ulid> {
+        match which {
+            RosterSet::Members => &self.members,
+            RosterSet::Observers => &self.observers,
+        }
+    }
+
+    /// Decides the events of `op` on one set; `wrap(added, link)` builds each event.
+    pub fn decide<E>(
+        &self,
+        which: RosterSet,
+        op: &LinkOp,
+        wrap: impl Fn(bool, UserLink) -> E,
+    ) -> Result<Vec<E>, CommonError> {
+        decide_link(self.set(which), op, |l| wrap(true, l), |l| wrap(false, l))
+    }
+
+    /// Applies an added (`true`) or removed (`false`) link to one set. Never panics.
+    pub fn apply(&mut self, which: RosterSet, added: bool, link: &UserLink) {
+        let set = match which {
+            RosterSet::Members => &mut self.members,
+            RosterSet::Observers => &mut self.observers,
+        };
+        apply_link(set, added, link);
+    }
+}

@@ -18,9 +18,12 @@
 //! | [`breaking_news`] | breaking news with updates | `breakingnews` |
 //! | [`notice`] | Trudesk notices | `notice` |
 //! | [`setting`] | named settings | `setting` |
-//!
-//! Not yet modelled (issue 4 remainder): help desks with levels, companies, locations,
-//! custom-field definitions, business-hours calendars and knowledge-base articles.
+//! | [`helpdesk`] | InvGate help desks with their levels (SDP levels), members, observers | `helpdesk` |
+//! | [`company`] | companies with members, groups, observers | `company` |
+//! | [`location`] | the location tree with members and observers | `location` |
+//! | [`custom_field`] | custom-field definitions with options and where they apply | `customfield` |
+//! | [`calendar`] | SLA business-hours calendars with holidays | `calendar` |
+//! | [`kb`] | knowledge-base articles with attachments (KB categories: [`category`]) | `kbarticle` |
 //!
 //! Shared rules, implemented once here:
 //! - `decide` validates its input ("parse, don't validate": see [`values`]) and refuses with a
@@ -131,11 +134,38 @@ macro_rules! aggregate {
     };
 }
 
+/// Defines `roster_event(set, added, link)` for an event enum with the variants
+/// `MemberAdded`, `MemberRemoved`, `ObserverAdded` and `ObserverRemoved` (each wrapping a
+/// [`UserLink`]), for [`Roster::decide`].
+macro_rules! roster_event {
+    ($event:ident) => {
+        fn roster_event(
+            set: $crate::directory::RosterSet,
+            added: bool,
+            link: $crate::directory::UserLink,
+        ) -> $event {
+            use $crate::directory::RosterSet;
+            match (set, added) {
+                (RosterSet::Members, true) => $event::MemberAdded(link),
+                (RosterSet::Members, false) => $event::MemberRemoved(link),
+                (RosterSet::Observers, true) => $event::ObserverAdded(link),
+                (RosterSet::Observers, false) => $event::ObserverRemoved(link),
+            }
+        }
+    };
+}
+
 pub mod breaking_news;
+pub mod calendar;
 pub mod catalogue_item;
 pub mod category;
+pub mod company;
+pub mod custom_field;
 pub mod department;
 pub mod group;
+pub mod helpdesk;
+pub mod kb;
+pub mod location;
 pub mod notice;
 pub mod priority;
 pub mod role;
@@ -145,9 +175,15 @@ pub mod ticket_type;
 pub mod user;
 pub mod values;
 
+mod changes;
 mod links;
+pub use changes::{
+    change, decide_describe, decide_move, decide_value, guard_tree_delete, parse_description,
+    Change, Described, Moved,
+};
 pub use links::{
-    apply_link, decide_link, diff_events, guard_link, guard_unlink, set_diff, LinkOp, UserLink,
+    apply_link, decide_link, diff_events, guard_link, guard_unlink, set_diff, LinkOp, Roster,
+    RosterSet, UserLink,
 };
 
 #[cfg(test)]
@@ -220,7 +256,7 @@ pub trait Aggregate {
 ///
 /// Each aggregate's error type either is this type or wraps it; all of them map to HTTP 400
 /// (bad input), 404 (`NotFound`) or 409 (`AlreadyExists`, `Deleted`, `StillReferenced`,
-/// `AlreadyLinked`, `NotLinked`) at the edge.
+/// `HasChildren`, `AlreadyLinked`, `NotLinked`) at the edge.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommonError {
     /// A required text is empty after trimming.
@@ -271,6 +307,12 @@ pub enum CommonError {
     Cycle {
         /// The refused parent.
         parent_id: Ulid,
+    },
+    /// A tree node still has children: they must be moved or deleted first.
+    #[error("still has {children} children")]
+    HasChildren {
+        /// How many live children the caller found.
+        children: u64,
     },
     /// The id is already in the set (member, observer, recipient, ...).
     #[error("{id} is already linked")]

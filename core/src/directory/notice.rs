@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
-use super::values::{body, optional_colour, Name, LONG_MAX};
+use super::values::{optional_colour, required_body, Name, LONG_MAX};
 use super::{claim, release, CommandContext, CommonError, Lifecycle, Stamp};
 use crate::envelope::UniqueClaim;
 use crate::ids::Timestamp;
@@ -125,12 +125,10 @@ aggregate!(
 );
 
 fn parse_content(raw: &NoticeContent) -> Result<NoticeContent, CommonError> {
-    if raw.message.trim().is_empty() {
-        return Err(CommonError::Empty { field: "message" });
-    }
+    let message = required_body("message", &raw.message, LONG_MAX)?;
     Ok(NoticeContent {
         name: Name::parse("name", &raw.name)?.into_inner(),
-        message: body("message", &raw.message, LONG_MAX)?,
+        message,
         colour: optional_colour("colour", raw.colour.as_deref())?,
         font_colour: optional_colour("font_colour", raw.font_colour.as_deref())?,
         alert_window: raw.alert_window,

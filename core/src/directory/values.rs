@@ -49,6 +49,14 @@ pub fn body(field: &'static str, input: &str, max: usize) -> Result<String, Comm
     Ok(input.to_owned())
 }
 
+/// A free text that must not be blank, kept as given (content), at most `max` characters.
+pub fn required_body(field: &'static str, input: &str, max: usize) -> Result<String, CommonError> {
+    if input.trim().is_empty() {
+        return Err(CommonError::Empty { field });
+    }
+    body(field, input, max)
+}
+
 /// A name: trimmed, 1 to [`NAME_MAX`] characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
