@@ -18,6 +18,7 @@ pub mod directory;
 pub mod envelope;
 pub mod ids;
 pub mod store;
+pub mod ticket;
 
 pub use codec::{CodecError, DomainEvent};
 pub use envelope::{
