@@ -1,0 +1,247 @@
+//! The one error shape of the native API, `{"error": {"code", "message", "field"}}`, and the
+//! single place where typed errors become HTTP statuses.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use ledgerdesk_core::command::CommandError;
+use ledgerdesk_core::directory::user::UserError;
+use ledgerdesk_core::directory::CommonError;
+use ledgerdesk_core::StoreError;
+use serde::Serialize;
+
+/// An error answered to a client.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// A stable machine-readable code (`invalid_input`, `not_found`, `version_conflict`...).
+    pub code: &'static str,
+    /// A readable explanation.
+    pub message: String,
+    /// The input field at fault, when there is one.
+    pub field: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+    field: Option<&'a str>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                field: self.field.as_deref(),
+            },
+        })
+    }
+}
+
+impl ApiError {
+    /// A new error.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// Names the field at fault.
+    pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// 400 with code `invalid_input`.
+    pub fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", message)
+    }
+
+    /// 401: no valid credentials.
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// 403: authenticated, but not allowed.
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 404.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 500, logged with its cause; the client gets no internals.
+    pub fn internal(context: &str, cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!(context, cause = %cause, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("internal error while {context}"),
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match &e {
+            StoreError::Conflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "version_conflict", e.to_string())
+            }
+            StoreError::UniqueViolation { scope, .. } => {
+                ApiError::new(StatusCode::CONFLICT, "already_taken", e.to_string())
+                    .with_field(scope.clone())
+            }
+            StoreError::NotHolder { .. } | StoreError::IdempotencyMismatch { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
+            StoreError::InvalidAppend(_) => ApiError::invalid(e.to_string()),
+            StoreError::Unavailable(_) | StoreError::Io { .. } | StoreError::Closed => {
+                tracing::error!(error = %e, "the store refuses writes");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    e.to_string(),
+                )
+            }
+            StoreError::Corrupt { .. } | StoreError::Codec(_) => {
+                ApiError::internal("reading the log", &e)
+            }
+        }
+    }
+}
+
+/// How a domain refusal maps to HTTP: implemented once per domain error type.
+pub trait Refusal: std::error::Error {
+    /// The status, code and field for this refusal.
+    fn to_api(&self) -> ApiError;
+}
+
+impl Refusal for CommonError {
+    fn to_api(&self) -> ApiError {
+        let message = self.to_string();
+        match self {
+            CommonError::Empty { field }
+            | CommonError::TooLong { field, .. }
+            | CommonError::Invalid { field, .. }
+            | CommonError::SelfReference { field } => ApiError::invalid(message).with_field(*field),
+            CommonError::NotFound => ApiError::not_found(message),
+            CommonError::AlreadyExists => {
+                ApiError::new(StatusCode::CONFLICT, "already_exists", message)
+            }
+            CommonError::Deleted => ApiError::new(StatusCode::GONE, "deleted", message),
+            CommonError::StillReferenced { .. } | CommonError::HasChildren { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "still_referenced", message)
+            }
+            CommonError::Cycle { .. } => ApiError::invalid(message).with_field("parent_id"),
+            CommonError::AlreadyLinked { .. } | CommonError::NotLinked { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "link_conflict", message)
+            }
+        }
+    }
+}
+
+impl Refusal for UserError {
+    fn to_api(&self) -> ApiError {
+        match self {
+            UserError::Common(c) => c.to_api(),
+            other => ApiError::new(StatusCode::CONFLICT, "refused", other.to_string()),
+        }
+    }
+}
+
+impl<E: Refusal> From<CommandError<E>> for ApiError {
+    fn from(e: CommandError<E>) -> ApiError {
+        match e {
+            CommandError::Rejected(refusal) => refusal.to_api(),
+            CommandError::VersionMismatch { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "version_conflict", e.to_string())
+                    .with_field("If-Match")
+            }
+            CommandError::Contention(_) => {
+                ApiError::new(StatusCode::CONFLICT, "contention", e.to_string())
+            }
+            CommandError::Store(s) => s.into(),
+            CommandError::Codec(c) => ApiError::internal("decoding a stream", c),
+        }
+    }
+}
+
+/// JSON body errors (malformed, unknown fields, wrong types, too large) as our shape.
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as J;
+    let api = match &err {
+        J::Overflow { limit } | J::OverflowKnownLength { limit, .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is larger than {limit} bytes"),
+        ),
+        J::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        J::Deserialize(d) => {
+            let message = d.to_string();
+            let field = message
+                .split('`')
+                .nth(1)
+                .filter(|_| message.contains("field"))
+                .map(str::to_owned);
+            let mut e = ApiError::invalid(message);
+            e.field = field;
+            e
+        }
+        other => ApiError::invalid(other.to_string()),
+    };
+    actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
+/// Query-string errors as our shape.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let api = ApiError::invalid(err.to_string());
+    actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}
+
+/// Path-segment errors as our shape.
+pub fn path_error(
+    err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let api = ApiError::invalid(err.to_string());
+    actix_web::error::InternalError::from_response(err, api.error_response()).into()
+}

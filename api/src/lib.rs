@@ -1,0 +1,21 @@
+//! ledgerdesk-api: the HTTP server.
+//!
+//! - [`config`]: flags, environment and an optional TOML file, resolved once.
+//! - [`startup`]: [`startup::Application`] builds everything (store, command service,
+//!   projections, first-start bootstrap), binds, and serves until SIGTERM.
+//! - [`auth`]: passwords (argon2id), API tokens (stored as BLAKE3 hashes in the credential
+//!   store), the [`auth::Caller`] extractor and role checks, login rate limits.
+//! - [`commands`]: the write path (`POST`/`PUT`/`DELETE`), through the command service.
+//! - [`queries`]: the read path (`GET`): read models, the log for integrators, health.
+//! - [`error`]: the one JSON error shape and the mapping of every typed error to a status.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod event_json;
+pub mod queries;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

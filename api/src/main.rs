@@ -1,0 +1,39 @@
+//! `ledgerdesk`: the server binary. Parses configuration, sets up logging, and runs the
+//! application until SIGTERM or Ctrl-C; everything else is in the library.
+
+use clap::Parser;
+use ledgerdesk_api::config::{Cli, Config};
+use ledgerdesk_api::startup::Application;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::resolve(cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ledgerdesk: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    ledgerdesk_api::telemetry::init(&config.log_level, config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ledgerdesk: cannot start the runtime: {e}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        let app = Application::build(config).await?;
+        app.run_until_stopped().await
+    });
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ledgerdesk: {e:#}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Building and running the application: open the store, start the read models, run the
+//! first-start bootstrap, bind, and serve until SIGTERM or Ctrl-C (actix drains in-flight
+//! requests), then stop the projections and close the store cleanly.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use anyhow::Context;
+use ledgerdesk_core::command::CommandService;
+use ledgerdesk_core::{SledEventStore, StoreConfig};
+use ledgerdesk_projections::ProjectionRunner;
+
+use crate::auth::bootstrap;
+use crate::auth::limits::LoginLimits;
+use crate::config::Config;
+use crate::error::{self, ApiError};
+use crate::state::AppState;
+use crate::{commands, queries};
+
+/// Streams whose folded state the command service keeps in memory.
+const STATE_CACHE_STREAMS: usize = 50_000;
+
+/// A built application, bound to its address, not yet serving.
+pub struct Application {
+    server: actix_web::dev::Server,
+    address: SocketAddr,
+    state: web::Data<AppState>,
+    stop_projections: tokio::sync::watch::Sender<bool>,
+    projection_tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Application {
+    /// Opens everything and binds. Prints the bound address, and on first start the admin's
+    /// credentials, to stdout.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let store = SledEventStore::open(&config.data_dir, StoreConfig::default())
+            .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
+        let commands = CommandService::new(Arc::new(store.clone()), STATE_CACHE_STREAMS);
+        let projections =
+            ProjectionRunner::open(store.clone(), Vec::new()).context("opening the read models")?;
+        let state = web::Data::new(AppState {
+            store,
+            commands,
+            projections,
+            login_limits: LoginLimits::new(10, 60),
+            config: config.clone(),
+        });
+        if let Some(first) = bootstrap::first_start(&state).await? {
+            println!("first start: created user `admin`");
+            if let Some(password) = &first.generated_password {
+                println!("admin password: {password}");
+            }
+            println!("admin API token: {}", first.token);
+            println!("(shown once; only their hashes are stored)");
+        }
+        let (stop_projections, shutdown) = tokio::sync::watch::channel(false);
+        let projection_tasks = state.projections.start(shutdown);
+
+        let app_state = state.clone();
+        let body_limit = config.body_limit;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(body_limit)
+                        .error_handler(error::json_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(error::query_error))
+                .app_data(web::PathConfig::default().error_handler(error::path_error))
+                .wrap(tracing_actix())
+                .route("/health", web::get().to(queries::health::health))
+                .route("/ready", web::get().to(queries::health::ready))
+                .service(
+                    web::scope("/api")
+                        .configure(commands::configure)
+                        .configure(queries::configure),
+                )
+                .default_service(web::to(not_found))
+        })
+        .shutdown_timeout(30)
+        .bind(config.listen)
+        .with_context(|| format!("binding {}", config.listen))?;
+        let address = server
+            .addrs()
+            .first()
+            .copied()
+            .context("no bound address")?;
+        println!("ledgerdesk listening on http://{address}");
+        Ok(Application {
+            server: server.run(),
+            address,
+            state,
+            stop_projections,
+            projection_tasks,
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until a stop signal; then drains, stops the read models and closes the store.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await.context("serving")?;
+        tracing::info!("stopping: finishing read-model batches and closing the log");
+        self.stop_projections.send_replace(true);
+        for task in self.projection_tasks {
+            let _ = task.await;
+        }
+        self.state.store.close().await;
+        Ok(())
+    }
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Request logging with a request id per request.
+fn tracing_actix() -> actix_web::middleware::Logger {
+    actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms")
+}

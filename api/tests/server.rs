@@ -1,0 +1,447 @@
+//! End-to-end: the real `ledgerdesk` binary on a free loopback port, spoken to over HTTP as a
+//! client would. Each test gets its own data directory; server logs stay silent unless
+//! `TEST_LOG` is set.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+struct Server {
+    child: Child,
+    base: String,
+    first_start: Vec<String>,
+}
+
+impl Server {
+    // Every path either hands the child to `Server` (whose Drop kills and waits) or kills and
+    // waits before panicking; the lint cannot see through the `expect` on stdout.
+    #[allow(clippy::zombie_processes)]
+    fn start(data_dir: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LEDGERDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env(
+                "LEDGERDESK_LOG_LEVEL",
+                if std::env::var("TEST_LOG").is_ok() {
+                    "info"
+                } else {
+                    "error"
+                },
+            )
+            .stdout(Stdio::piped())
+            .stderr(if std::env::var("TEST_LOG").is_ok() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .spawn()
+            .expect("start ledgerdesk");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut first_start = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx
+                .recv_timeout(left)
+                .expect("the server printed its address within 30 s");
+            if let Some(address) = line.strip_prefix("ledgerdesk listening on ") {
+                return Server {
+                    child,
+                    base: address.trim().to_owned(),
+                    first_start,
+                };
+            }
+            first_start.push(line);
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn admin_token(&self) -> String {
+        self.first_start
+            .iter()
+            .find_map(|l| l.strip_prefix("admin API token: "))
+            .expect("first start printed a token")
+            .to_owned()
+    }
+
+    /// SIGTERM, then wait (bounded) for a clean exit.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").arg("-TERM").arg(pid).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop within 30 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+fn error_of(response: reqwest::blocking::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let body: Value = response.json().expect("a JSON error body");
+    assert!(body["error"]["code"].is_string(), "error shape: {body}");
+    assert!(body["error"]["message"].is_string(), "error shape: {body}");
+    (status, body)
+}
+
+fn login(server: &Server, username: &str, password: &str) -> reqwest::blocking::Response {
+    client()
+        .post(server.url("/api/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .unwrap()
+}
+
+#[test]
+fn first_start_creates_an_admin_who_can_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    assert!(server
+        .first_start
+        .iter()
+        .any(|l| l.contains("created user `admin`")));
+    // A password from the environment is never printed.
+    assert!(!server
+        .first_start
+        .iter()
+        .any(|l| l.contains(ADMIN_PASSWORD)));
+
+    let health = client().get(server.url("/health")).send().unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+
+    let ok = login(&server, "admin", ADMIN_PASSWORD);
+    assert_eq!(ok.status(), StatusCode::OK);
+    let body: Value = ok.json().unwrap();
+    let token = body["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("ldk_"));
+    let events = client()
+        .get(server.url("/api/events"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+
+    for (name, user, password) in [
+        ("wrong password", "admin", "nope"),
+        ("unknown user", "nobody", ADMIN_PASSWORD),
+    ] {
+        let (status, body) = error_of(login(&server, user, password));
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}");
+        assert_eq!(body["error"]["code"], "unauthorized", "{name}");
+    }
+}
+
+#[test]
+fn login_attempts_are_rate_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(login(&server, "admin", "wrong").status());
+    }
+    assert!(
+        statuses[..10]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    let (status, body) = error_of(login(&server, "admin", ADMIN_PASSWORD));
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+}
+
+#[test]
+fn the_log_is_readable_by_admins_and_holds_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let token = server.admin_token();
+    let response = client()
+        .get(server.url("/api/events?limit=50"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().unwrap();
+    assert!(
+        !text.contains(ADMIN_PASSWORD),
+        "the password reached the log"
+    );
+    assert!(!text.contains(&token), "the token reached the log");
+    assert!(!text.contains("$argon2"), "a password hash reached the log");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let types: Vec<&str> = body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"user.created"), "{types:?}");
+    assert!(types.contains(&"user.password_set"), "{types:?}");
+    assert!(types.contains(&"user.token_issued"), "{types:?}");
+    let positions: Vec<u64> = body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["position"].as_u64().unwrap())
+        .collect();
+    assert_eq!(positions, (1..=positions.len() as u64).collect::<Vec<_>>());
+
+    // Filters, a stream, and decoded payloads.
+    let user_created = body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "user.created")
+        .unwrap();
+    assert!(
+        user_created["data"].is_object(),
+        "payloads are decoded: {user_created}"
+    );
+    let stream = user_created["stream"].as_str().unwrap();
+    let by_type: Value = client()
+        .get(server.url("/api/events?type=user.token_issued"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(by_type["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["event_type"] == "user.token_issued"));
+    let one: Value = client()
+        .get(server.url(&format!("/api/streams/{stream}")))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(one["number"], 1);
+    assert_eq!(one["events"][0]["version"], 1);
+}
+
+#[test]
+fn errors_have_one_shape_and_the_right_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let token = server.admin_token();
+    let c = client();
+    let cases: Vec<(
+        &str,
+        reqwest::blocking::RequestBuilder,
+        StatusCode,
+        Option<&str>,
+    )> = vec![
+        (
+            "no token",
+            c.get(server.url("/api/events")),
+            StatusCode::UNAUTHORIZED,
+            None,
+        ),
+        (
+            "bad token",
+            c.get(server.url("/api/events")).bearer_auth("ldk_nope"),
+            StatusCode::UNAUTHORIZED,
+            None,
+        ),
+        (
+            "limit 0",
+            c.get(server.url("/api/events?limit=0")).bearer_auth(&token),
+            StatusCode::BAD_REQUEST,
+            Some("limit"),
+        ),
+        (
+            "limit not a number",
+            c.get(server.url("/api/events?limit=x")).bearer_auth(&token),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "unknown query field",
+            c.get(server.url("/api/events?bogus=1")).bearer_auth(&token),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "malformed stream id",
+            c.get(server.url("/api/streams/nope")).bearer_auth(&token),
+            StatusCode::BAD_REQUEST,
+            Some("stream"),
+        ),
+        (
+            "unknown stream",
+            c.get(server.url("/api/streams/ticket-01ARZ3NDEKTSV4RRFFQ69G5FAV"))
+                .bearer_auth(&token),
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+        (
+            "unknown route",
+            c.get(server.url("/api/nothing-here")).bearer_auth(&token),
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+        (
+            "malformed JSON",
+            c.post(server.url("/api/auth/login"))
+                .header("content-type", "application/json")
+                .body("{"),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "unknown field",
+            c.post(server.url("/api/auth/login"))
+                .json(&json!({"username": "a", "password": "b", "x": 1})),
+            StatusCode::BAD_REQUEST,
+            Some("x"),
+        ),
+        (
+            "missing field",
+            c.post(server.url("/api/auth/login"))
+                .json(&json!({"username": "a"})),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "wrong type",
+            c.post(server.url("/api/auth/login"))
+                .json(&json!({"username": 1, "password": "b"})),
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+        (
+            "not JSON",
+            c.post(server.url("/api/auth/login"))
+                .header("content-type", "text/plain")
+                .body("x"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+        ),
+        (
+            "too large",
+            c.post(server.url("/api/auth/login"))
+                .json(&json!({"username": "a".repeat(2_000_000), "password": "b"})),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            None,
+        ),
+    ];
+    for (name, request, status, field) in cases {
+        let (got, body) = error_of(request.send().unwrap());
+        assert_eq!(got, status, "{name}: {body}");
+        if let Some(field) = field {
+            assert_eq!(body["error"]["field"], field, "{name}: {body}");
+        }
+    }
+}
+
+#[test]
+fn the_feed_resumes_after_last_event_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let token = server.admin_token();
+    let response = client()
+        .get(server.url("/api/events/feed"))
+        .bearer_auth(&token)
+        .header("Last-Event-ID", "2")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut reader = BufReader::new(response);
+    let mut ids = Vec::new();
+    let mut line = String::new();
+    while ids.len() < 3 {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "the feed ended early"
+        );
+        if let Some(id) = line.strip_prefix("id: ") {
+            ids.push(id.trim().parse::<u64>().unwrap());
+        }
+    }
+    assert_eq!(ids, [3, 4, 5]);
+
+    // A new event arrives on a live connection: a login issues a token.
+    let live = client()
+        .get(server.url("/api/events/feed"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(
+        login(&server, "admin", ADMIN_PASSWORD).status(),
+        StatusCode::OK
+    );
+    let mut reader = BufReader::new(live);
+    let mut seen = String::new();
+    while !seen.contains("event: user.token_issued") {
+        let mut buf = [0u8; 512];
+        let n = reader.read(&mut buf).unwrap();
+        assert!(n > 0, "the live feed ended");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+}
+
+#[test]
+fn a_restart_keeps_users_and_tokens_and_creates_no_second_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Server::start(dir.path());
+    let token = first.admin_token();
+    let status = first.stop();
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    let second = Server::start(dir.path());
+    assert!(second.first_start.is_empty(), "{:?}", second.first_start);
+    let events = client()
+        .get(second.url("/api/events"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+    let ready = client().get(second.url("/ready")).send().unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+}
