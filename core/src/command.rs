@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 
 use ulid::Ulid;
 
+use crate::aggregate::{Aggregate, CommandContext};
 use crate::codec::{CodecError, DomainEvent};
-use crate::directory::{Aggregate, CommandContext};
 use crate::envelope::{AppendMeta, AppendRequest, CredentialWrite, ExpectedVersion};
 use crate::ids::StreamId;
 use crate::store::{EventStore, StoreError};

@@ -1,5 +1,6 @@
 //! ledgerdesk-core: the event envelope, the codec, and the event store.
 //!
+//! - [`aggregate`]: the [`aggregate::Aggregate`] trait every domain implements.
 //! - [`ids`]: stream ids (kind + ULID), actors, timestamps.
 //! - [`envelope`]: what a caller appends ([`NewEvent`], [`AppendRequest`]) and what the log
 //!   records ([`RecordedEvent`]).
@@ -7,11 +8,14 @@
 //!   chunks with a format tag, and the canonical BLAKE3 hash chain.
 //! - [`store`]: the [`EventStore`] trait and [`SledEventStore`], with group commit and durable
 //!   acknowledgement.
+//! - [`command`]: the command service (load, decide, append, retry).
+//! - [`ticket`], [`directory`]: the domains, as pure `decide`/`evolve`.
 //!
 //! Errors are typed per module ([`StoreError`], [`CodecError`]); the API maps them to HTTP once.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod aggregate;
 pub mod codec;
 pub mod command;
 pub mod directory;

@@ -6,12 +6,12 @@
 //! needs once: the generated password (never an env-supplied one) and the token. Only their
 //! hashes are stored, in the credential store; the log records that they were set.
 
+use ledgerdesk_core::aggregate::CommandContext;
 use ledgerdesk_core::command::CommandOptions;
 use ledgerdesk_core::directory::role::{BuiltInRole, RoleAggregate, RoleCommand};
 use ledgerdesk_core::directory::user::{
     CreateUser, UserAggregate, UserCommand, UserKind, UserProfile, USERNAME_SCOPE,
 };
-use ledgerdesk_core::directory::CommandContext;
 use ledgerdesk_core::{Actor, CredentialWrite, EventStore, StreamId, StreamKind, Timestamp};
 use ulid::Ulid;
 

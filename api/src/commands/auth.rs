@@ -1,8 +1,9 @@
 //! `POST /api/auth/login`: username and password for a session token.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use ledgerdesk_core::aggregate::CommandContext;
 use ledgerdesk_core::directory::user::{UserAggregate, USERNAME_SCOPE};
-use ledgerdesk_core::directory::{CommandContext, Lifecycle};
+use ledgerdesk_core::directory::Lifecycle;
 use ledgerdesk_core::{Actor, EventStore, Timestamp};
 use serde::{Deserialize, Serialize};
 

@@ -60,7 +60,7 @@ impl Default for StoreConfig {
             sync_hook: None,
             cache_capacity_bytes: 256 * 1024 * 1024,
             pipelined_sync: false,
-            gather_window_us: 200,
+            gather_window_us: 400,
         }
     }
 }

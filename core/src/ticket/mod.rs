@@ -45,13 +45,13 @@ pub use events::TicketEvent;
 pub use state::{evolve, TicketLifecycle, TicketState};
 pub use types::*;
 
-/// The fixed status categories (owned by the status catalogue).
-pub use crate::directory::status::StatusCategory;
 /// Who is asking and when: the only outside facts `decide` may use (shared with the
 /// directory aggregates).
-pub use crate::directory::CommandContext;
+pub use crate::aggregate::CommandContext;
+/// The fixed status categories (owned by the status catalogue).
+pub use crate::directory::status::StatusCategory;
 
-use crate::directory::Aggregate;
+use crate::aggregate::Aggregate;
 use crate::envelope::UniqueClaim;
 
 /// The ticket aggregate, for generic command handling (load, decide, append).
