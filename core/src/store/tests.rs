@@ -304,9 +304,22 @@ fn concurrent_retries_of_one_append_write_it_once() {
 
 #[test]
 fn concurrent_writers_get_gap_free_positions_and_a_valid_chain() {
+    concurrent_writers(StoreConfig::default());
+}
+
+#[test]
+fn the_pipelined_syncer_keeps_the_same_guarantees() {
+    concurrent_writers(StoreConfig {
+        pipelined_sync: true,
+        ..StoreConfig::default()
+    });
+    failed_sync_recovery(true);
+}
+
+fn concurrent_writers(config: StoreConfig) {
     let dir = tempfile::tempdir().unwrap();
     runtime().block_on(async {
-        let store = Arc::new(open(dir.path()));
+        let store = Arc::new(SledEventStore::open(dir.path(), config).unwrap());
         let mut tasks = Vec::new();
         for w in 0..32u32 {
             let store = store.clone();
@@ -613,6 +626,10 @@ fn credentials_commit_with_the_append_and_stay_out_of_the_records() {
 
 #[test]
 fn a_failed_sync_acknowledges_nothing_until_the_disk_recovers() {
+    failed_sync_recovery(false);
+}
+
+fn failed_sync_recovery(pipelined_sync: bool) {
     let dir = tempfile::tempdir().unwrap();
     runtime().block_on(async {
         let failing = Arc::new(AtomicBool::new(false));
@@ -625,6 +642,7 @@ fn a_failed_sync_acknowledges_nothing_until_the_disk_recovers() {
                     Ok(())
                 }
             })),
+            pipelined_sync,
             ..StoreConfig::default()
         };
         let store = SledEventStore::open(dir.path(), config).unwrap();
