@@ -4,7 +4,7 @@
 //! | prefix | key | value |
 //! |---|---|---|
 //! | `L` | first position (u64 BE) | a chunk of consecutive records ([`crate::codec::encode_chunk`]) |
-//! | `S` | stream (17) + first version (u64 BE) | first position (u64 BE) + count (u32 BE) |
+//! | `S` | stream (17) + page (u32 BE) | up to 512 entries of u64 BE: the position of versions `page*512+1...`, high bit set on the first event of each append |
 //! | `E` | event id (16) | position (u64 BE) |
 //! | `N` | kind (1) + number (u64 BE) | stream ULID (16) |
 //! | `M` | stream (17) | number (u64 BE) |
@@ -35,11 +35,16 @@ pub(crate) fn log_position(key: &[u8]) -> Option<u64> {
     (key.len() == 9 && key[0] == LOG).then(|| be_u64(&key[1..9]))
 }
 
-pub(crate) fn stream(stream: StreamId, first_version: u64) -> [u8; 26] {
-    let mut k = [0u8; 26];
+/// Versions per `S` page. A page is rewritten in place on each append to its stream (an update
+/// does not split sled nodes); a new key appears only every 512 events of a stream.
+pub(crate) const STREAM_PAGE: u64 = 512;
+const APPEND_START: u64 = 1 << 63;
+
+pub(crate) fn stream_page(stream: StreamId, page: u32) -> [u8; 22] {
+    let mut k = [0u8; 22];
     k[0] = STREAM;
     k[1..18].copy_from_slice(&stream.to_bytes());
-    k[18..].copy_from_slice(&first_version.to_be_bytes());
+    k[18..].copy_from_slice(&page.to_be_bytes());
     k
 }
 
@@ -50,22 +55,42 @@ pub(crate) fn stream_prefix(stream: StreamId) -> [u8; 18] {
     k
 }
 
-/// An `S` entry: `count` events of one append, versions from the key's, positions from `first`.
-pub(crate) fn stream_value(first_position: u64, count: u32) -> [u8; 12] {
-    let mut v = [0u8; 12];
-    v[..8].copy_from_slice(&first_position.to_be_bytes());
-    v[8..].copy_from_slice(&count.to_be_bytes());
-    v
+/// The page number of an `S` key.
+pub(crate) fn page_number(key: &[u8]) -> Option<u32> {
+    (key.len() == 22).then(|| u32::from_be_bytes([key[18], key[19], key[20], key[21]]))
 }
 
-pub(crate) fn parse_stream_entry(key: &[u8], value: &[u8]) -> Option<(u64, u64, u32)> {
-    if key.len() != 26 || value.len() != 12 {
-        return None;
-    }
-    let first_version = be_u64(&key[18..26]);
-    let first_position = be_u64(&value[..8]);
-    let count = u32::from_be_bytes([value[8], value[9], value[10], value[11]]);
-    Some((first_version, first_position, count))
+/// Where version `version` (from 1) lives: its page and its index in the page.
+pub(crate) fn page_of(version: u64) -> (u32, usize) {
+    let v = version.saturating_sub(1);
+    ((v / STREAM_PAGE) as u32, (v % STREAM_PAGE) as usize)
+}
+
+/// One entry of an `S` page: where a version is, and whether an append started there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StreamEntry {
+    pub position: u64,
+    pub starts_append: bool,
+}
+
+pub(crate) fn encode_entry(position: u64, starts_append: bool) -> [u8; 8] {
+    let flag = if starts_append { APPEND_START } else { 0 };
+    (position | flag).to_be_bytes()
+}
+
+/// The entry at `index` of a page value, if the page has one there.
+pub(crate) fn page_entry(page: &[u8], index: usize) -> Option<StreamEntry> {
+    let bytes = page.get(index * 8..index * 8 + 8)?;
+    let raw = be_u64(bytes);
+    Some(StreamEntry {
+        position: raw & !APPEND_START,
+        starts_append: raw & APPEND_START != 0,
+    })
+}
+
+/// How many versions a page value holds.
+pub(crate) fn page_len(page: &[u8]) -> usize {
+    page.len() / 8
 }
 
 pub(crate) fn event_id(id: Ulid) -> [u8; 17] {

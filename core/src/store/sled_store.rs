@@ -252,6 +252,53 @@ impl SledEventStore {
         Ok(out)
     }
 
+    /// The `S` entries of `stream` from `from_version`, at most `max` of them, in version order.
+    pub(crate) fn stream_entries(
+        log: &sled::Tree,
+        stream: StreamId,
+        from_version: u64,
+        max: usize,
+    ) -> Result<Vec<(u64, keys::StreamEntry)>, StoreError> {
+        let from = from_version.max(1);
+        let (first_page, first_index) = keys::page_of(from);
+        let prefix = keys::stream_prefix(stream);
+        let mut out = Vec::new();
+        for item in log.range(keys::stream_page(stream, first_page)..) {
+            let (key, page) = item.map_err(|e| StoreError::sled("reading the stream index", e))?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            let number = keys::page_number(&key).ok_or_else(|| StoreError::Corrupt {
+                position: 0,
+                detail: format!("malformed stream index key for {stream}"),
+            })?;
+            let start = if number == first_page { first_index } else { 0 };
+            for index in start..keys::page_len(&page) {
+                if out.len() >= max {
+                    return Ok(out);
+                }
+                if let Some(entry) = keys::page_entry(&page, index) {
+                    out.push((
+                        u64::from(number) * keys::STREAM_PAGE + index as u64 + 1,
+                        entry,
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The `S` entry of one version of `stream`.
+    pub(crate) fn stream_entry(
+        log: &sled::Tree,
+        stream: StreamId,
+        version: u64,
+    ) -> Result<Option<keys::StreamEntry>, StoreError> {
+        let (page, index) = keys::page_of(version);
+        Ok(Self::get(log, &keys::stream_page(stream, page))?
+            .and_then(|p| keys::page_entry(&p, index)))
+    }
+
     pub(crate) fn read_stream_range(
         log: &sled::Tree,
         stream: StreamId,
@@ -259,35 +306,25 @@ impl SledEventStore {
         limit: u64,
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let from = from_version.max(1);
-        let prefix = keys::stream_prefix(stream);
-        // The entry covering `from` is the last one whose first version is <= from.
-        let start_key = log
-            .range(keys::stream(stream, 0)..=keys::stream(stream, from))
-            .next_back()
-            .transpose()
-            .map_err(|e| StoreError::sled("reading the stream index", e))?
-            .map(|(k, _)| k)
-            .unwrap_or_else(|| keys::stream(stream, from).to_vec().into());
-        let mut out = Vec::new();
-        for item in log.range(start_key..) {
-            let (key, value) = item.map_err(|e| StoreError::sled("reading the stream index", e))?;
-            if !key.starts_with(&prefix) {
+        let entries = Self::stream_entries(log, stream, from_version, max)?;
+        let mut out = Vec::with_capacity(entries.len());
+        let mut i = 0;
+        while i < entries.len() {
+            // Read runs of consecutive positions in one go.
+            let (first_version, first) = entries[i];
+            if first.position > limit {
                 break;
             }
-            let (first_version, first_position, count) = keys::parse_stream_entry(&key, &value)
-                .ok_or_else(|| StoreError::Corrupt {
-                    position: 0,
-                    detail: format!("malformed stream index entry for {stream}"),
-                })?;
-            if first_position > limit {
-                break;
+            let mut run = 1;
+            while i + run < entries.len()
+                && entries[i + run].1.position == first.position + run as u64
+                && entries[i + run].1.position <= limit
+            {
+                run += 1;
             }
-            let skip = from.saturating_sub(first_version).min(u64::from(count));
-            let take = (u64::from(count) - skip).min((max - out.len()) as u64) as usize;
-            let records = Self::read_range(log, first_position + skip, limit, take)?;
-            for (i, record) in records.into_iter().enumerate() {
-                let version = first_version + skip + i as u64;
+            let records = Self::read_range(log, first.position, limit, run)?;
+            for (k, record) in records.into_iter().enumerate() {
+                let version = first_version + k as u64;
                 if record.stream != stream || record.version != version {
                     return Err(StoreError::Corrupt {
                         position: record.position,
@@ -299,9 +336,7 @@ impl SledEventStore {
                 }
                 out.push(record);
             }
-            if out.len() >= max {
-                break;
-            }
+            i += run;
         }
         Ok(out)
     }
@@ -317,13 +352,13 @@ impl SledEventStore {
             .map_err(|e| StoreError::sled("reading the stream index", e))?;
         match last {
             None => Ok(None),
-            Some((k, v)) => {
-                let (first_version, _, count) =
-                    keys::parse_stream_entry(&k, &v).ok_or_else(|| StoreError::Corrupt {
-                        position: 0,
-                        detail: format!("malformed stream index entry for {stream}"),
-                    })?;
-                Ok(Some(first_version + u64::from(count) - 1))
+            Some((k, page)) => {
+                let number = keys::page_number(&k).ok_or_else(|| StoreError::Corrupt {
+                    position: 0,
+                    detail: format!("malformed stream index key for {stream}"),
+                })?;
+                let len = keys::page_len(&page) as u64;
+                Ok((len > 0).then(|| u64::from(number) * keys::STREAM_PAGE + len))
             }
         }
     }

@@ -503,6 +503,54 @@ fn a_stream_created_and_extended_in_one_group_keeps_its_number() {
 }
 
 #[test]
+fn long_streams_span_index_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let store = open(dir.path());
+        let s = StreamId::generate(StreamKind::Setting);
+        let other = StreamId::generate(StreamKind::Setting);
+        let mut appends = Vec::new();
+        let mut version = 0;
+        while version < 1_200 {
+            let expected = match version {
+                0 => ExpectedVersion::NoStream,
+                v => ExpectedVersion::Exact(v),
+            };
+            let req = request(s, expected, (0..7).map(event).collect());
+            let r = store.append(req.clone()).await.unwrap();
+            version = r.last_version;
+            appends.push((req, r));
+            // Interleave another stream so positions are not consecutive across appends.
+            store
+                .append(request(other, ExpectedVersion::Any, vec![event(0)]))
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.stream_version(s).await.unwrap(), Some(version));
+        let tail = store.read_stream(s, 500, 30).await.unwrap();
+        assert_eq!(
+            tail.iter().map(|r| r.version).collect::<Vec<_>>(),
+            (500..530).collect::<Vec<_>>()
+        );
+        assert!(tail.iter().all(|r| r.stream == s));
+        // An append that crossed from page 0 (versions 1-512) to page 1 is still one append.
+        let (crossing, original) = appends
+            .iter()
+            .find(|(_, r)| r.first_version <= 512 && r.last_version > 512)
+            .unwrap();
+        let retry = store.append(crossing.clone()).await.unwrap();
+        assert!(retry.duplicate);
+        assert_eq!(retry.first_position, original.first_position);
+        let part = request(s, ExpectedVersion::Any, crossing.events[1..].to_vec());
+        assert!(matches!(
+            store.append(part).await,
+            Err(StoreError::IdempotencyMismatch { .. })
+        ));
+        assert_eq!(verify_log(&store).unwrap().problem, None);
+    });
+}
+
+#[test]
 fn unique_claims_admit_one_holder_and_are_released() {
     let dir = tempfile::tempdir().unwrap();
     runtime().block_on(async {

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::error::StoreError;
-use super::keys;
 use super::sled_store::SledEventStore;
 use crate::codec::{record_hash, ChunkView, GENESIS_HASH};
 use crate::ids::StreamId;
@@ -126,21 +125,16 @@ pub fn verify_log(store: &SledEventStore) -> Result<VerifyReport, StoreError> {
                 ));
                 return fail(events, &versions, prev_hash, p);
             }
-            if let Some(entry) = SledEventStore::get(
-                store_log(store),
-                &keys::stream(record.stream, record.version),
-            )? {
-                let key = keys::stream(record.stream, record.version);
-                match keys::parse_stream_entry(&key, &entry) {
-                    Some((_, p, _)) if p == position => {}
-                    _ => {
-                        let p = problem("stream index entry points elsewhere".to_owned());
-                        return fail(events, &versions, prev_hash, p);
-                    }
+            match SledEventStore::stream_entry(store_log(store), record.stream, record.version)? {
+                Some(entry) if entry.position == position => {}
+                Some(_) => {
+                    let p = problem("stream index entry points elsewhere".to_owned());
+                    return fail(events, &versions, prev_hash, p);
                 }
-            } else if record.version == 1 {
-                let p = problem("stream has no index entry for its first event".to_owned());
-                return fail(events, &versions, prev_hash, p);
+                None => {
+                    let p = problem("stream index has no entry for this version".to_owned());
+                    return fail(events, &versions, prev_hash, p);
+                }
             }
             versions.insert(record.stream, record.version);
             prev_hash = hash;

@@ -74,6 +74,8 @@ struct Group {
     replies: Vec<(oneshot::Sender<Result<AppendResult, StoreError>>, Planned)>,
     versions: HashMap<StreamId, u64>,
     counters: HashMap<StreamKind, u64>,
+    /// `S` pages touched by this group, as they will be written.
+    pages: HashMap<(StreamId, u32), Vec<u8>>,
     /// Numbers of streams created in this group (not in sled yet).
     numbers: HashMap<StreamId, u64>,
     event_ids: HashMap<Ulid, AppendResult>,
@@ -255,6 +257,12 @@ impl WriterState {
     fn apply(&mut self, group: &mut Group) -> Result<(), StoreError> {
         let records = std::mem::take(&mut group.records);
         let mut batch = std::mem::take(&mut group.batch);
+        for ((stream, page), value) in group.pages.drain() {
+            // A page loaded for an append that was then refused may still be empty.
+            if !value.is_empty() {
+                batch.insert(&keys::stream_page(stream, page)[..], value);
+            }
+        }
         let mut start = 0;
         let mut bytes = 0usize;
         for (i, record) in records.iter().enumerate() {
@@ -353,6 +361,9 @@ impl WriterState {
                 current,
             });
         }
+        let count = request.events.len() as u64;
+        let first_version = current.unwrap_or(0) + 1;
+        self.prepare_pages(group, stream, first_version, first_version + count - 1)?;
         // Claims: check all before touching the overlay.
         let mut claim_writes = Vec::with_capacity(request.claims.len());
         for claim in &request.claims {
@@ -422,8 +433,6 @@ impl WriterState {
                 )))
             }
         };
-        let first_version = current.unwrap_or(0) + 1;
-        let count = request.events.len() as u64;
         for (i, event) in request.events.iter().enumerate() {
             let position = head + 1 + i as u64;
             let mut record = RecordedEvent {
@@ -451,12 +460,12 @@ impl WriterState {
                 &keys::event_id(event.event_id)[..],
                 &position.to_be_bytes()[..],
             );
+            let (page, _) = keys::page_of(record.version);
+            if let Some(value) = group.pages.get_mut(&(stream, page)) {
+                value.extend_from_slice(&keys::encode_entry(position, i == 0));
+            }
             group.records.push(record);
         }
-        group.batch.insert(
-            &keys::stream(stream, first_version)[..],
-            &keys::stream_value(head + 1, count as u32)[..],
-        );
         let last_version = first_version + count - 1;
         group.versions.insert(stream, last_version);
         let result = AppendResult {
@@ -473,6 +482,41 @@ impl WriterState {
             group.event_ids.insert(event.event_id, result);
         }
         Ok(Planned::New(result))
+    }
+
+    /// Loads into the group's overlay the `S` pages that versions `first..=last` of `stream`
+    /// go to, and checks that they end exactly where this append starts. Called before
+    /// anything of the append touches the group, so a refusal leaves the group as it was.
+    fn prepare_pages(
+        &self,
+        group: &mut Group,
+        stream: StreamId,
+        first: u64,
+        last: u64,
+    ) -> Result<(), StoreError> {
+        let (first_page, first_index) = keys::page_of(first);
+        let (last_page, _) = keys::page_of(last);
+        for page in first_page..=last_page {
+            if let std::collections::hash_map::Entry::Vacant(e) = group.pages.entry((stream, page))
+            {
+                let stored = SledEventStore::get(&self.log, &keys::stream_page(stream, page))?;
+                e.insert(stored.map(|v| v.to_vec()).unwrap_or_default());
+            }
+            let expected = if page == first_page { first_index } else { 0 };
+            let held = group
+                .pages
+                .get(&(stream, page))
+                .map_or(0, |v| keys::page_len(v));
+            if held != expected {
+                return Err(StoreError::Corrupt {
+                    position: 0,
+                    detail: format!(
+                        "stream index of {stream} holds {held} versions in page {page}, expected {expected}"
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn number_of(&self, stream: StreamId) -> Result<u64, StoreError> {
@@ -525,17 +569,22 @@ impl WriterState {
                 .iter()
                 .zip(&request.events)
                 .all(|(r, e)| r.event_id == e.event_id && r.stream == request.stream);
-        // It is the same append only if the original append had exactly these events: the
-        // stream index holds one entry per append.
-        let same_append = matches
-            && SledEventStore::get(&self.log, &keys::stream(request.stream, records[0].version))?
-                .and_then(|v| {
-                    let key = keys::stream(request.stream, records[0].version);
-                    keys::parse_stream_entry(&key, &v)
-                })
-                .is_some_and(|(_, first_position, n)| {
-                    first_position == position && n as usize == count
-                });
+        // It is the same append only if the original append had exactly these events: it
+        // started at the first, and the next version (if any) started another append.
+        let same_append = matches && {
+            let v = records[0].version;
+            let starts = |version: u64| -> Result<Option<bool>, StoreError> {
+                Ok(
+                    SledEventStore::stream_entry(&self.log, request.stream, version)?
+                        .map(|e| e.starts_append),
+                )
+            };
+            let mut inside = true;
+            for k in 1..count as u64 {
+                inside &= starts(v + k)? == Some(false);
+            }
+            starts(v)? == Some(true) && inside && starts(v + count as u64)? != Some(false)
+        };
         if !same_append {
             return Err(StoreError::IdempotencyMismatch { event_id: first_id });
         }
