@@ -20,6 +20,8 @@ pub mod codec;
 pub mod command;
 pub mod directory;
 pub mod envelope;
+#[cfg(test)]
+mod golden;
 pub mod ids;
 pub mod store;
 pub mod ticket;

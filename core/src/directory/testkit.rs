@@ -140,6 +140,10 @@ where
     }
     let missing: Vec<_> = all_types.iter().filter(|t| !covered.contains(*t)).collect();
     assert!(missing.is_empty(), "no sample for {missing:?}");
+    if let Some(first) = samples.first() {
+        let domain = first.event_type().split('.').next().unwrap_or("directory");
+        crate::golden::check(domain, samples);
+    }
     assert!(matches!(
         E::decode("no.such_event", 1, &[]),
         Err(CodecError::UnknownEventType { .. })

@@ -284,6 +284,7 @@ fn every_event_type_round_trips() {
         .collect();
     assert!(missing.is_empty(), "no sample for {missing:?}");
     assert_eq!(covered.len(), TicketEvent::EVENT_TYPES.len());
+    crate::golden::check("ticket", &samples);
 }
 
 #[test]
