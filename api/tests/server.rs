@@ -445,3 +445,71 @@ fn a_restart_keeps_users_and_tokens_and_creates_no_second_admin() {
     let ready = client().get(second.url("/ready")).send().unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
 }
+
+#[test]
+fn time_travel_answers_what_the_replay_tool_prints() {
+    use ledgerdesk_core::command::CommandService;
+    use ledgerdesk_core::ticket::{examples, TicketAggregate};
+    use ledgerdesk_core::timetravel::{as_of, Cutoff};
+    use ledgerdesk_core::{SledEventStore, StoreConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // The same fold the replay tool prints (`ledgerdesk-replay ticket --json`), taken offline.
+    let (ticket, positions, expected) = rt.block_on(async {
+        let store =
+            std::sync::Arc::new(SledEventStore::open(dir.path(), StoreConfig::default()).unwrap());
+        let svc = CommandService::new(store.clone(), 8);
+        let (ticket, positions) = examples::answered_and_resolved(
+            &svc,
+            ulid::Ulid::new(),
+            ulid::Ulid::new(),
+            "VPN drops",
+        )
+        .await
+        .unwrap();
+        let answer =
+            as_of::<TicketAggregate, _>(store.as_ref(), ticket, Cutoff::Position(positions[1]))
+                .await
+                .unwrap();
+        let expected = serde_json::to_value(answer.snapshot(ticket)).unwrap();
+        store.close().await;
+        (ticket, positions, expected)
+    });
+    let server = Server::start(dir.path());
+    let token = server.admin_token();
+    let by_number: Value = client()
+        .get(server.url(&format!(
+            "/api/tickets/1001/as-of?position={}",
+            positions[1]
+        )))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(by_number, expected);
+    let now: Value = client()
+        .get(server.url(&format!("/api/tickets/{ticket}/as-of")))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(now["position"], positions[2]);
+    let (status, _) = error_of(
+        client()
+            .get(server.url("/api/tickets/4242/as-of"))
+            .bearer_auth(&token)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = error_of(
+        client()
+            .get(server.url("/api/tickets/1001/as-of?time=soon"))
+            .bearer_auth(&token)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}

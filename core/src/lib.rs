@@ -25,6 +25,7 @@ mod golden;
 pub mod ids;
 pub mod store;
 pub mod ticket;
+pub mod timetravel;
 
 pub use codec::{CodecError, DomainEvent};
 pub use envelope::{

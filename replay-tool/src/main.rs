@@ -12,6 +12,7 @@
 
 mod export;
 mod stats;
+mod ticket;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -64,6 +65,20 @@ enum Command {
     Import {
         /// The export file.
         file: PathBuf,
+    },
+    /// A ticket's state and timeline as of a moment or a log position (default: now).
+    Ticket {
+        /// The ticket: its number (1001), `ticket-ULID`, or the ULID.
+        id: String,
+        /// A moment, RFC 3339 (`2026-11-24T10:00:00Z`).
+        #[arg(long, conflicts_with = "at_position")]
+        as_of: Option<String>,
+        /// A log position.
+        #[arg(long)]
+        at_position: Option<u64>,
+        /// Print one JSON object (the same the API answers).
+        #[arg(long)]
+        json: bool,
     },
     /// Events per type and month, streams per kind, largest streams, bytes on disk.
     Stats {
@@ -209,6 +224,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 cli.data_dir.display()
             )?;
             Ok(())
+        }
+        Command::Ticket {
+            id,
+            as_of,
+            at_position,
+            json,
+        } => {
+            let cutoff = ticket::cutoff(as_of.as_deref(), at_position)?;
+            let store = open_existing(&cli.data_dir)?;
+            let result = ticket::show(&store, &id, cutoff, json, &mut stdout.lock()).await;
+            store.close().await;
+            result
         }
         Command::Stats { json } => {
             let store = open_existing(&cli.data_dir)?;

@@ -240,3 +240,93 @@ fn clear_errors_for_missing_locked_and_foreign_inputs() {
         text(&foreign.stderr)
     );
 }
+
+/// A ticket created, answered and resolved through the command service; returns the stream
+/// and the position after each step.
+fn ticket_history(dir: &Path) -> (StreamId, Vec<u64>) {
+    use ledgerdesk_core::command::CommandService;
+    use ledgerdesk_core::ticket::examples;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = std::sync::Arc::new(SledEventStore::open(dir, StoreConfig::default()).unwrap());
+        let svc = CommandService::new(store.clone(), 8);
+        let story = examples::answered_and_resolved(
+            &svc,
+            ulid::Ulid::new(),
+            ulid::Ulid::new(),
+            "Printer on fire",
+        )
+        .await;
+        store.close().await;
+        story.unwrap()
+    })
+}
+
+fn snapshot_in_process(dir: &Path, ticket: StreamId, position: u64) -> serde_json::Value {
+    use ledgerdesk_core::ticket::TicketAggregate;
+    use ledgerdesk_core::timetravel::{as_of, Cutoff};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = SledEventStore::open(dir, StoreConfig::default()).unwrap();
+        let answer = as_of::<TicketAggregate, _>(&store, ticket, Cutoff::Position(position))
+            .await
+            .unwrap();
+        let value = serde_json::to_value(answer.snapshot(ticket)).unwrap();
+        store.close().await;
+        value
+    })
+}
+
+#[test]
+fn ticket_shows_state_and_timeline_as_of_a_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ticket, positions) = ticket_history(dir.path());
+    let at = positions[1].to_string();
+    let out = replay(
+        dir.path(),
+        &["ticket", "1001", "--at-position", &at, "--json"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        printed,
+        snapshot_in_process(dir.path(), ticket, positions[1])
+    );
+    assert_eq!(printed["position"], positions[1]);
+    let types: Vec<&str> = printed["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"ticket.created") && types.contains(&"ticket.reply_added"),
+        "{types:?}"
+    );
+    assert!(
+        !types.contains(&"ticket.status_changed") || positions[1] >= positions[2],
+        "{types:?}"
+    );
+
+    // The readable form, by ULID, now.
+    let out = replay(dir.path(), &["ticket", &ticket.to_string()]);
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("ticket 1001") && shown.contains("ticket.status_changed"),
+        "{shown}"
+    );
+
+    for (args, code) in [
+        (vec!["ticket", "9999"], 2),
+        (vec!["ticket", "nonsense"], 2),
+        (vec!["ticket", "1001", "--as-of", "yesterday"], 2),
+    ] {
+        let out = replay(dir.path(), &args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod health;
+pub mod tickets;
 
 use actix_web::web;
 
@@ -10,5 +11,6 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/events", web::get().to(events::list))
         .route("/events/feed", web::get().to(events::feed))
-        .route("/streams/{stream}", web::get().to(events::stream));
+        .route("/streams/{stream}", web::get().to(events::stream))
+        .route("/tickets/{id}/as-of", web::get().to(tickets::as_of));
 }

@@ -23,7 +23,7 @@ use super::types::{
 use crate::ids::Timestamp;
 
 /// A vote as recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Vote {
     /// For or against.
     pub decision: VoteDecision,
@@ -32,7 +32,7 @@ pub struct Vote {
 }
 
 /// One approval of a ticket, folded from its events.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ApprovalState {
     /// The approval's id.
     pub approval_id: Ulid,

@@ -25,6 +25,7 @@ pub mod commands;
 pub mod decide;
 pub mod error;
 pub mod events;
+pub mod examples;
 pub mod state;
 pub mod types;
 

@@ -19,7 +19,7 @@ use crate::directory::status::StatusCategory;
 use crate::ids::Timestamp;
 
 /// Where a ticket stands as a record (independently of its status).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub enum TicketLifecycle {
     /// Not created yet: the state before the first event.
     #[default]
@@ -33,7 +33,7 @@ pub enum TicketLifecycle {
 }
 
 /// The descriptive fields of a ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct TicketFields {
     /// Subject or title.
     pub subject: String,
@@ -78,7 +78,7 @@ pub struct TicketFields {
 }
 
 /// A reply or a note.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Message {
     /// Who wrote it.
     pub author_id: Ulid,
@@ -97,7 +97,7 @@ pub struct Message {
 }
 
 /// An attachment and what it is attached to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Attachment {
     /// The file.
     pub meta: AttachmentMeta,
@@ -106,7 +106,7 @@ pub struct Attachment {
 }
 
 /// A link to an entity of another system.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExternalLink {
     /// The entity's id in its system.
     pub entity_id: String,
@@ -115,7 +115,7 @@ pub struct ExternalLink {
 }
 
 /// A time-tracking entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TimeEntry {
     /// Who spent the time.
     pub user_id: Ulid,
@@ -130,7 +130,7 @@ pub struct TimeEntry {
 }
 
 /// One ticket, folded from its stream. `TicketState::default()` is the state before creation.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct TicketState {
     /// Where the ticket stands as a record.
     pub lifecycle: TicketLifecycle,
