@@ -22,6 +22,24 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
+/// The error body, for the OpenAPI document (the server writes it through [`ApiError`]).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The parts of an error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code.
+    pub code: String,
+    /// Readable explanation.
+    pub message: String,
+    /// The input field at fault.
+    pub field: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     error: Inner<'a>,

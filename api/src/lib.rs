@@ -7,6 +7,8 @@
 //!   store), the [`auth::Caller`] extractor and role checks, login rate limits.
 //! - [`commands`]: the write path (`POST`/`PUT`/`DELETE`), through the command service.
 //! - [`queries`]: the read path (`GET`): read models, the log for integrators, health.
+//! - [`openapi`]: the OpenAPI document's frame; paths are collected as routes are mounted
+//!   (utoipa-actix-web), so a mounted route cannot be missing from it.
 //! - [`error`]: the one JSON error shape and the mapping of every typed error to a status.
 #![forbid(unsafe_code)]
 
@@ -15,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod event_json;
+pub mod openapi;
 pub mod queries;
 pub mod startup;
 pub mod state;

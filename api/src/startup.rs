@@ -10,6 +10,9 @@ use anyhow::Context;
 use ledgerdesk_core::command::CommandService;
 use ledgerdesk_core::{SledEventStore, StoreConfig};
 use ledgerdesk_projections::ProjectionRunner;
+use tokio::signal::unix::{signal, SignalKind};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::bootstrap;
 use crate::auth::limits::LoginLimits;
@@ -24,6 +27,9 @@ const STATE_CACHE_STREAMS: usize = 50_000;
 /// A built application, bound to its address, not yet serving.
 pub struct Application {
     server: actix_web::dev::Server,
+    /// SIGTERM and SIGINT, listened to from before the address is printed, so that a signal
+    /// sent as soon as the server announces itself still drains it cleanly.
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
     address: SocketAddr,
     state: web::Data<AppState>,
     stop_projections: tokio::sync::watch::Sender<bool>,
@@ -59,8 +65,12 @@ impl Application {
 
         let app_state = state.clone();
         let body_limit = config.body_limit;
+        // The document is collected from the routes as they are mounted; collect it once, so
+        // that the docs routes can be mounted before the `/api` scope (which would otherwise
+        // answer 404 for them).
+        let (_, api) = mount(App::new()).split_for_parts();
         let server = HttpServer::new(move || {
-            App::new()
+            let app = App::new()
                 .app_data(app_state.clone())
                 .app_data(
                     web::JsonConfig::default()
@@ -70,18 +80,18 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .wrap(tracing_actix())
-                .route("/health", web::get().to(queries::health::health))
-                .route("/ready", web::get().to(queries::health::ready))
-                .service(
-                    web::scope("/api")
-                        .configure(commands::configure)
-                        .configure(queries::configure),
-                )
-                .default_service(web::to(not_found))
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api.clone()));
+            let (app, _) = mount(app).split_for_parts();
+            app.default_service(web::to(not_found))
         })
         .shutdown_timeout(30)
+        .disable_signals()
         .bind(config.listen)
         .with_context(|| format!("binding {}", config.listen))?;
+        let signals = (
+            signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+        );
         let address = server
             .addrs()
             .first()
@@ -90,6 +100,7 @@ impl Application {
         println!("ledgerdesk listening on http://{address}");
         Ok(Application {
             server: server.run(),
+            signals,
             address,
             state,
             stop_projections,
@@ -104,7 +115,18 @@ impl Application {
 
     /// Serves until a stop signal; then drains, stops the read models and closes the store.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let (mut term, mut int) = self.signals;
+        let stopper = tokio::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            tracing::info!("stop signal: draining in-flight requests");
+            handle.stop(true).await;
+        });
         self.server.await.context("serving")?;
+        stopper.abort();
         tracing::info!("stopping: finishing read-model batches and closing the log");
         self.stop_projections.send_replace(true);
         for task in self.projection_tasks {
@@ -113,6 +135,27 @@ impl Application {
         self.state.store.close().await;
         Ok(())
     }
+}
+
+/// Mounts every route, documenting each as it goes.
+fn mount<T>(app: App<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+{
+    app.into_utoipa_app()
+        .openapi(crate::openapi::base())
+        .service(queries::health::health)
+        .service(queries::health::ready)
+        .service(
+            utoipa_actix_web::scope("/api")
+                .configure(commands::configure)
+                .configure(queries::configure),
+        )
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {

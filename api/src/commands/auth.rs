@@ -1,6 +1,6 @@
 //! `POST /api/auth/login`: username and password for a session token.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use ledgerdesk_core::aggregate::CommandContext;
 use ledgerdesk_core::directory::user::{UserAggregate, USERNAME_SCOPE};
 use ledgerdesk_core::directory::Lifecycle;
@@ -15,7 +15,7 @@ use crate::state::AppState;
 const SESSION_HOURS: i64 = 12;
 
 /// The login form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     username: String,
@@ -31,6 +31,12 @@ struct LoggedIn {
 
 /// Checks the password (argon2id) and issues a token that expires after 12 hours. Unknown user
 /// and wrong password answer the same 401, after the same work.
+#[utoipa::path(tag = "auth", request_body = Login, responses(
+    (status = 200, description = "a session token, its user and expiry (Unix seconds)"),
+    (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+    (status = 429, body = crate::error::ErrorBody),
+))]
+#[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,

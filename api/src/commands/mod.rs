@@ -4,7 +4,6 @@
 
 pub mod auth;
 
-use actix_web::web;
 use serde::Serialize;
 
 /// What a command route answers.
@@ -20,7 +19,7 @@ pub struct CommandAnswer {
     pub position: u64,
 }
 
-/// Mounts the command routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/login", web::post().to(auth::login));
+/// Mounts the command routes (each documented in the OpenAPI document as it is mounted).
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(auth::login);
 }

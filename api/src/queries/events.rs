@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use actix_web::web::Bytes;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use ledgerdesk_core::{EventStore, StreamId};
 use serde::Deserialize;
 use serde_json::json;
@@ -23,7 +23,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const LOG_READERS: &[Role] = &[Role::Admin, Role::Auditor];
 
 /// Query of `GET /api/events`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// First position (default 1).
@@ -55,7 +55,13 @@ fn parse_stream(s: &str) -> Result<StreamId, ApiError> {
 }
 
 /// Events from a position, optionally of one stream or one type, with a cursor to continue.
-pub async fn list(
+#[utoipa::path(tag = "log", params(ListQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "events, the head, and `next_from` to continue"),
+    (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+    (status = 403, body = crate::error::ErrorBody),
+))]
+#[get("/events")]
+pub async fn list_events(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<ListQuery>,
@@ -98,7 +104,7 @@ pub async fn list(
 }
 
 /// Query of `GET /api/streams/{stream}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct StreamQuery {
     /// First version (default 1).
@@ -108,7 +114,12 @@ pub struct StreamQuery {
 }
 
 /// One stream's events in version order.
-pub async fn stream(
+#[utoipa::path(tag = "log", params(("stream" = String, Path, description = "`kind-ULID`"), StreamQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "the stream's number, version and events"),
+    (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+))]
+#[get("/streams/{stream}")]
+pub async fn read_stream(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
@@ -134,7 +145,7 @@ pub async fn stream(
 }
 
 /// Query of the SSE feed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
     /// First position, when there is no `Last-Event-ID` header.
@@ -150,7 +161,12 @@ struct Feed {
 /// A Server-Sent Events feed of the log: `id:` is the position, `event:` the event type,
 /// `data:` the event as JSON. A reconnecting client sends `Last-Event-ID` and resumes after
 /// it; without one, it starts at `from` (default: after the current head, i.e. only new events).
-pub async fn feed(
+#[utoipa::path(tag = "log", params(FeedQuery, ("Last-Event-ID" = Option<u64>, Header, description = "resume after this position")), security(("bearer" = [])), responses(
+    (status = 200, description = "text/event-stream of events", content_type = "text/event-stream"),
+    (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+))]
+#[get("/events/feed")]
+pub async fn event_feed(
     state: web::Data<AppState>,
     caller: Caller,
     req: HttpRequest,

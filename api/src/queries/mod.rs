@@ -5,12 +5,11 @@ pub mod events;
 pub mod health;
 pub mod tickets;
 
-use actix_web::web;
-
-/// Mounts the query routes under `/api`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events", web::get().to(events::list))
-        .route("/events/feed", web::get().to(events::feed))
-        .route("/streams/{stream}", web::get().to(events::stream))
-        .route("/tickets/{id}/as-of", web::get().to(tickets::as_of));
+/// Mounts the query routes under `/api` (each documented as it is mounted). The feed comes
+/// before the list so that `/events/feed` is not taken for a query of `/events`.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(events::event_feed)
+        .service(events::list_events)
+        .service(events::read_stream)
+        .service(tickets::ticket_as_of);
 }

@@ -2,7 +2,7 @@
 //! timeline as of a moment (`time`, RFC 3339) or a log position (`position`), folded from its
 //! stream, exactly as `ledgerdesk-replay ticket --json` prints it.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{get, web, HttpResponse};
 use ledgerdesk_core::ticket::TicketAggregate;
 use ledgerdesk_core::timetravel::{self, Cutoff, ResolveError};
 use ledgerdesk_core::EventStore;
@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Query of the time-travel route.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AsOfQuery {
     /// A moment, RFC 3339.
@@ -24,7 +24,12 @@ pub struct AsOfQuery {
 
 /// The ticket as of a moment or position. Agents, auditors and admins (requesters would see
 /// internal notes in a raw timeline).
-pub async fn as_of(
+#[utoipa::path(tag = "tickets", params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), AsOfQuery), security(("bearer" = [])), responses(
+    (status = 200, description = "the ticket's state, version, position and timeline at the cutoff"),
+    (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+))]
+#[get("/tickets/{id}/as-of")]
+pub async fn ticket_as_of(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
