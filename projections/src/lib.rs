@@ -15,8 +15,10 @@
 #![deny(missing_docs)]
 
 mod changes;
+pub mod history;
 mod registry;
 mod runner;
+pub mod views;
 
 pub use changes::{Changes, ProjectionView};
 pub use runner::{ProjectionRunner, ProjectionStatus, RebuildProgress, WaitError};

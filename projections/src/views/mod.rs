@@ -1,0 +1,193 @@
+//! The `views` read model: ticket lists with filters, sorting and cursor pagination, maintained
+//! counters, statistics per day, tag and group, and text search.
+//!
+//! **Events consumed**: every event of `ticket` streams (other streams are skipped). The
+//! ticket number is derived by counting ticket streams at their version 1, in log order, from
+//! 1001: exactly how the event store numbers them (`EventStore::stream_number`). Every ticket
+//! event moves `updated_at`; `ticket.created`, the `*_changed` events of the listed fields,
+//! `ticket.status_changed`, `ticket.assignment_changed`, `ticket.first_response_recorded`,
+//! `ticket.trashed`/`restored`/`purged` change the summary; `ticket.created`,
+//! `ticket.subject_changed`, `ticket.description_changed` and `ticket.reply_*` change the text
+//! index. A ticket-stream event that does not decode stops the projection with
+//! [`ProjectionError::Decode`] (a newer event type needs a newer build), never a panic.
+//!
+//! **Keys** (in the projection's one tree, see [`crate::Changes`]):
+//! - `k`: how many ticket streams have started (u64 BE);
+//! - `m <ticket>` → number (u64 BE); `n <number>` → ticket (16 bytes): lookups both ways;
+//! - `s <ticket>` → [`TicketSummary`] (bincode);
+//! - `i ...` indexes and `c ...` counters: see [`index`](self::index) (module docs);
+//! - `w`, `f`, `x`: the inverted index, see `search.rs`.
+//!
+//! **Checkpoint semantics**: the runner writes a chunk's changes and its checkpoint in one
+//! batch, and `apply` reads through the chunk's overlay, so every event is applied exactly
+//! once and every index, counter and posting always agrees with the summaries. The model is a
+//! pure function of the log (no clock: times are `recorded_at`), so a rebuild gives the same
+//! digest as the live model. Bump [`VERSION`] whenever a key layout or a rule here changes.
+//!
+//! **Queries** ([`query`](self::query) functions and [`stats`](self::stats)) read a
+//! [`crate::ProjectionView`] only and say the position they reflect.
+
+mod index;
+mod query;
+mod search;
+mod stats;
+mod summary;
+#[cfg(test)]
+mod tests;
+
+pub use index::{Field, SortField};
+pub use query::{
+    count_filtered, counts, get, get_by_number, list, search, Count, CountsPage, FilterCount,
+    ListPage, SearchPage, TicketFilter, TimeRange, ViewsError, MAX_PAGE, MAX_SCAN,
+};
+pub use search::tokenize;
+pub use stats::{daily, top, DailyStats, DayStat, TopPage};
+pub use summary::TicketSummary;
+
+use ledgerdesk_core::codec::{decode_payload, encode_payload};
+use ledgerdesk_core::ticket::TicketEvent;
+use ledgerdesk_core::{DomainEvent, RecordedEvent, StreamKind};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use ulid::Ulid;
+
+use crate::{Changes, Projection, ProjectionError};
+
+/// The projection's name (its trees and its status line).
+pub const NAME: &str = "views";
+/// The projection's version: bump to rebuild at start-up after a change of meaning.
+pub const VERSION: u32 = 1;
+
+const STREAM_COUNT: &[u8] = b"k";
+const NUMBER_OF: u8 = b'm';
+const BY_NUMBER: u8 = b'n';
+const SUMMARY: u8 = b's';
+
+/// The ticket list read model.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TicketViews;
+
+impl Projection for TicketViews {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn version(&self) -> u32 {
+        VERSION
+    }
+
+    fn apply(
+        &self,
+        changes: &mut Changes<'_>,
+        record: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        if record.stream.kind != StreamKind::Ticket {
+            return Ok(());
+        }
+        let ticket = record.stream.id;
+        if record.version == 1 {
+            number_stream(changes, ticket)?;
+        }
+        let event = TicketEvent::from_recorded(record).map_err(|e| ProjectionError::Decode {
+            position: record.position,
+            detail: e.to_string(),
+        })?;
+        let key = keyed(SUMMARY, &ticket.to_bytes());
+        let before: Option<TicketSummary> = load(changes, &key)?;
+        let number = load_raw_u64(changes, &keyed(NUMBER_OF, &ticket.to_bytes()))?.unwrap_or(0);
+        let mut after = summary::evolve(before.as_ref(), &event, record, number);
+        let text_applies = after.is_some() && !before.as_ref().is_some_and(|b| b.purged);
+        if text_applies {
+            if let Some(replies) = search::apply(changes, ticket, &event)? {
+                if let Some(a) = after.as_mut() {
+                    a.reply_count = replies;
+                }
+            }
+        }
+        index::sync(changes, before.as_ref(), after.as_ref())?;
+        if after != before {
+            match &after {
+                Some(s) => save(changes, &key, s)?,
+                None => changes.remove(&key),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Gives a new ticket stream the next number.
+fn number_stream(changes: &mut Changes<'_>, ticket: Ulid) -> Result<(), ProjectionError> {
+    let count = load_raw_u64(changes, STREAM_COUNT)?.unwrap_or(0) + 1;
+    let number = StreamKind::Ticket.first_number() - 1 + count;
+    changes.insert(STREAM_COUNT, count.to_be_bytes().to_vec());
+    changes.insert(
+        &keyed(NUMBER_OF, &ticket.to_bytes()),
+        number.to_be_bytes().to_vec(),
+    );
+    changes.insert(
+        &keyed(BY_NUMBER, &number.to_be_bytes()),
+        ticket.to_bytes().to_vec(),
+    );
+    Ok(())
+}
+
+/// `tag` followed by `rest`.
+pub(crate) fn keyed(tag: u8, rest: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(rest.len() + 1);
+    k.push(tag);
+    k.extend_from_slice(rest);
+    k
+}
+
+/// A stored u64 (8 bytes BE); anything else is an inconsistency.
+pub(crate) fn decode_u64(bytes: &[u8]) -> Result<u64, ProjectionError> {
+    let arr: [u8; 8] = bytes
+        .try_into()
+        .map_err(|_| ProjectionError::Inconsistent("a counter is not 8 bytes".to_owned()))?;
+    Ok(u64::from_be_bytes(arr))
+}
+
+fn load_raw_u64(changes: &Changes<'_>, key: &[u8]) -> Result<Option<u64>, ProjectionError> {
+    changes.get(key)?.map(|v| decode_u64(&v)).transpose()
+}
+
+/// Moves the counter at `key` by `delta`, saturating at zero; a counter at zero is removed,
+/// so the model holds no trace of values nobody has any more.
+pub(crate) fn bump(
+    changes: &mut Changes<'_>,
+    key: &[u8],
+    delta: i64,
+) -> Result<(), ProjectionError> {
+    let n = load_raw_u64(changes, key)?.unwrap_or(0);
+    let n = n.saturating_add_signed(delta);
+    if n == 0 {
+        changes.remove(key);
+    } else {
+        changes.insert(key, n.to_be_bytes().to_vec());
+    }
+    Ok(())
+}
+
+/// Decodes a stored value of this model.
+pub(crate) fn decode_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProjectionError> {
+    decode_payload(bytes).map_err(|e| ProjectionError::Inconsistent(e.to_string()))
+}
+
+/// The stored value at `key`, decoded.
+pub(crate) fn load<T: DeserializeOwned>(
+    changes: &Changes<'_>,
+    key: &[u8],
+) -> Result<Option<T>, ProjectionError> {
+    changes.get(key)?.map(|v| decode_value(&v)).transpose()
+}
+
+/// Stores `value` at `key`.
+pub(crate) fn save<T: Serialize>(
+    changes: &mut Changes<'_>,
+    key: &[u8],
+    value: &T,
+) -> Result<(), ProjectionError> {
+    let bytes = encode_payload(value).map_err(|e| ProjectionError::Inconsistent(e.to_string()))?;
+    changes.insert(key, bytes);
+    Ok(())
+}
