@@ -43,8 +43,8 @@ impl Application {
         let store = SledEventStore::open(&config.data_dir, StoreConfig::default())
             .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
         let commands = CommandService::new(Arc::new(store.clone()), STATE_CACHE_STREAMS);
-        let projections =
-            ProjectionRunner::open(store.clone(), Vec::new()).context("opening the read models")?;
+        let projections = ProjectionRunner::open(store.clone(), ledgerdesk_projections::all())
+            .context("opening the read models")?;
         let state = web::Data::new(AppState {
             store,
             commands,

@@ -23,7 +23,17 @@ pub mod views;
 pub use changes::{Changes, ProjectionView};
 pub use runner::{ProjectionRunner, ProjectionStatus, RebuildProgress, WaitError};
 
+use std::sync::Arc;
+
 use ledgerdesk_core::{RecordedEvent, StoreError};
+
+/// Every read model of the product, as the server and the replay tool run them.
+pub fn all() -> Vec<Arc<dyn Projection>> {
+    vec![
+        Arc::new(history::HistoryProjection),
+        Arc::new(views::TicketViews),
+    ]
+}
 
 /// A read model: a deterministic fold of the log.
 pub trait Projection: Send + Sync + 'static {
