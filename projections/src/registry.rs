@@ -62,6 +62,20 @@ impl Registry {
         }
     }
 
+    /// Every live model: its name and generation.
+    pub(crate) fn all_live(&self) -> Result<Vec<(String, Generation)>, ProjectionError> {
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(b"live/") {
+            let (k, v) = item?;
+            let name = String::from_utf8_lossy(&k[5..]).into_owned();
+            let g = decode(&v).ok_or_else(|| {
+                ProjectionError::Inconsistent(format!("registry entry for {name} is malformed"))
+            })?;
+            out.push((name, g));
+        }
+        Ok(out)
+    }
+
     pub(crate) fn live(&self, name: &str) -> Result<Option<Generation>, ProjectionError> {
         self.get("live", name)
     }

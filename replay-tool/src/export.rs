@@ -288,3 +288,25 @@ fn to_request(append: &[RecordedEvent]) -> Result<AppendRequest, Failure> {
     request.recorded_at = Some(first.recorded_at);
     Ok(request)
 }
+
+/// Copies positions `1..=to` of `source` into the empty `target`, append by append, with the
+/// original times, so that positions, versions and hashes come out identical.
+pub(crate) async fn copy_until(
+    source: &SledEventStore,
+    target: &SledEventStore,
+    to: u64,
+) -> Result<u64, Failure> {
+    let mut copied = 0;
+    let mut next = 1;
+    let mut pending: Vec<RecordedEvent> = Vec::new();
+    while next <= to {
+        let records = source.read_all(next, IMPORT_BATCH).await?;
+        let Some(last) = records.last().map(|r| r.position) else {
+            break;
+        };
+        pending.extend(records.into_iter().take_while(|r| r.position <= to));
+        copied += import_batch(target, &mut pending).await?;
+        next = last + 1;
+    }
+    Ok(copied)
+}

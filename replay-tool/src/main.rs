@@ -5,12 +5,16 @@
 //! - `verify`: positions, versions, decoding, indexes and the hash chain; exit code 1 and the
 //!   first problem when something is wrong.
 //! - `export` / `import`: the log as JSON lines, envelope and payload, hashes included.
+//! - `ticket`: a ticket's state and timeline as of a moment or position (time travel).
+//! - `rebuild`: read models rebuilt into fresh trees and swapped in, resumable.
+//! - `as-of`: a copy of the log up to a position, with its read models, in another directory.
 //! - `stats`: events per type and month, streams per kind, the largest streams, bytes on disk.
 //!
 //! Exit codes: 0 success, 1 the log has a problem (verify), 2 bad usage or input, 3 the data
 //! directory cannot be opened (missing, locked by a running server) or an I/O error.
 
 mod export;
+mod rebuild;
 mod stats;
 mod ticket;
 
@@ -79,6 +83,25 @@ enum Command {
         /// Print one JSON object (the same the API answers).
         #[arg(long)]
         json: bool,
+    },
+    /// Rebuild read models from the log into fresh trees and swap them in (resumes an
+    /// interrupted rebuild).
+    Rebuild {
+        /// Only these projections (default: all).
+        #[arg(long = "projection")]
+        projections: Vec<String>,
+        /// One JSON line per projection.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy the log up to a position, with every read model as of then, into another directory.
+    AsOf {
+        /// The last position to include.
+        #[arg(long)]
+        position: u64,
+        /// The new data directory (must be empty or absent).
+        #[arg(long)]
+        into: PathBuf,
     },
     /// Events per type and month, streams per kind, largest streams, bytes on disk.
     Stats {
@@ -155,7 +178,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Verify { json } => {
             let store = open_existing(&cli.data_dir)?;
-            let report = verify_log(&store)?;
+            let mut report = verify_log(&store)?;
+            // Read models must never be ahead of the log they were folded from.
+            if report.problem.is_none() {
+                let checkpoints = ledgerdesk_projections::checkpoints(store.db())
+                    .map_err(|e| Failure::Problem(e.to_string()))?;
+                let head = ledgerdesk_core::EventStore::head(&store);
+                if let Some((name, at)) = checkpoints.into_iter().find(|(_, at)| *at > head) {
+                    report.problem = Some(ledgerdesk_core::store::VerifyProblem {
+                        position: at,
+                        stream: None,
+                        detail: format!(
+                            "read model {name} is at position {at}, past the log's head {head}"
+                        ),
+                    });
+                }
+            }
             let mut out = stdout.lock();
             if json {
                 let line =
@@ -234,6 +272,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let cutoff = ticket::cutoff(as_of.as_deref(), at_position)?;
             let store = open_existing(&cli.data_dir)?;
             let result = ticket::show(&store, &id, cutoff, json, &mut stdout.lock()).await;
+            store.close().await;
+            result
+        }
+        Command::Rebuild { projections, json } => {
+            let store = open_existing(&cli.data_dir)?;
+            let result = rebuild::rebuild(&store, &projections, json, &mut stdout.lock()).await;
+            store.close().await;
+            result
+        }
+        Command::AsOf { position, into } => {
+            let store = open_existing(&cli.data_dir)?;
+            let result = rebuild::as_of(&store, position, &into, &mut stdout.lock()).await;
             store.close().await;
             result
         }

@@ -330,3 +330,158 @@ fn ticket_shows_state_and_timeline_as_of_a_position() {
         );
     }
 }
+
+/// `n` tickets, each reported, answered and resolved.
+fn desk(dir: &Path, n: usize) {
+    use ledgerdesk_core::command::CommandService;
+    use ledgerdesk_core::ticket::examples;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = std::sync::Arc::new(SledEventStore::open(dir, StoreConfig::default()).unwrap());
+        let svc = CommandService::new(store.clone(), 64);
+        for i in 0..n {
+            examples::answered_and_resolved(
+                &svc,
+                ulid::Ulid::new(),
+                ulid::Ulid::new(),
+                &format!("Issue {i}"),
+            )
+            .await
+            .unwrap();
+        }
+        store.close().await;
+    });
+}
+
+/// The digest of every read model after catching up live (what the server would hold).
+fn live_digests(dir: &Path) -> Vec<(String, String)> {
+    use ledgerdesk_projections::ProjectionRunner;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = SledEventStore::open(dir, StoreConfig::default()).unwrap();
+        let runner = ProjectionRunner::open(store.clone(), ledgerdesk_projections::all()).unwrap();
+        runner.catch_up().await.unwrap();
+        let digests = runner
+            .status()
+            .iter()
+            .map(|s| (s.name.to_owned(), runner.digest(s.name).unwrap()))
+            .collect();
+        drop(runner);
+        store.close().await;
+        digests
+    })
+}
+
+fn rebuilt_digests(dir: &Path) -> Vec<(String, String)> {
+    let out = replay(dir, &["rebuild", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| {
+            (
+                v["projection"].as_str().unwrap().to_owned(),
+                v["digest"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rebuild_gives_the_live_models_and_resumes_after_an_interruption() {
+    let dir = tempfile::tempdir().unwrap();
+    desk(dir.path(), 40);
+    let live = live_digests(dir.path());
+    assert!(live.len() >= 2, "{live:?}");
+    assert_eq!(rebuilt_digests(dir.path()), live);
+
+    // Kill a rebuild part-way (or wherever it is when the signal lands), then run it again: the
+    // half-built tree is resumed or replaced, and the models come out the same.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ledgerdesk-replay"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("rebuild")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(60));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(rebuilt_digests(dir.path()), live);
+
+    let unknown = replay(dir.path(), &["rebuild", "--projection", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("no projection"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+#[test]
+fn as_of_builds_a_past_copy_with_its_read_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ticket, positions) = ticket_history(dir.path());
+    desk(dir.path(), 3);
+    let past = tempfile::tempdir().unwrap();
+    let into = past.path().join("investigation");
+    let at = positions[1].to_string();
+    let out = replay(
+        dir.path(),
+        &["as-of", "--position", &at, "--into", into.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(replay(&into, &["verify"]).status.success());
+    let then = replay(&into, &["ticket", "1001", "--json"]);
+    let printed: serde_json::Value = serde_json::from_slice(&then.stdout).unwrap();
+    assert_eq!(
+        printed,
+        snapshot_in_process(dir.path(), ticket, positions[1])
+    );
+    let stats: serde_json::Value =
+        serde_json::from_slice(&replay(&into, &["stats", "--json"]).stdout).unwrap();
+    assert_eq!(stats["events"], positions[1]);
+    // Its read models stand at that position too (a server started on it answers as of then).
+    let models = live_digests(&into);
+    assert_eq!(rebuilt_digests(&into), models);
+
+    let again = replay(
+        dir.path(),
+        &["as-of", "--position", &at, "--into", into.to_str().unwrap()],
+    );
+    assert_eq!(again.status.code(), Some(2), "refuses a non-empty target");
+    let future = replay(
+        dir.path(),
+        &[
+            "as-of",
+            "--position",
+            "999999",
+            "--into",
+            past.path().join("x").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(future.status.code(), Some(2));
+}
+
+#[test]
+fn verify_refuses_a_read_model_ahead_of_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    desk(dir.path(), 2);
+    live_digests(dir.path());
+    assert!(replay(dir.path(), &["verify"]).status.success());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = SledEventStore::open(dir.path(), StoreConfig::default()).unwrap();
+        let head = store.head();
+        ledgerdesk_projections::set_checkpoint_for_tests(store.db(), "views", head + 5).unwrap();
+        store.close().await;
+    });
+    let out = replay(dir.path(), &["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("read model views"),
+        "{}",
+        text(&out.stderr)
+    );
+}
