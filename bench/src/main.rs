@@ -3,12 +3,14 @@
 //! Modes:
 //! - `append`: durable appends per second and latency percentiles with group commit, the same
 //!   for a flush-after-every-append baseline, and bytes on disk per event.
+//! - `rebuild`: events per second rebuilding every read model, and peak memory.
 //!
 //! Every mode prints a readable report; with `--json` its last line is one JSON object, so a
 //! script can record the figures. Timing decides nothing in the test suite: figures live in
 //! `docs/BENCHMARKS.md` with the command that produced them.
 
 mod append;
+mod rebuild;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +26,8 @@ struct Cli {
 enum Mode {
     /// Durable appends: group commit against a flush-per-append baseline.
     Append(append::AppendArgs),
+    /// Rebuild every read model from a generated log of ticket stories.
+    Rebuild(rebuild::RebuildArgs),
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,5 +37,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     match cli.mode {
         Mode::Append(args) => runtime.block_on(append::run(args)),
+        Mode::Rebuild(args) => runtime.block_on(rebuild::run(args)),
     }
 }

@@ -1,0 +1,110 @@
+//! `rebuild` mode: generate a log of ticket stories through the command service, then rebuild
+//! every read model from it, as `ledgerdesk-replay rebuild` does, and report events per second
+//! and the process's peak memory.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Args;
+use ledgerdesk_core::command::CommandService;
+use ledgerdesk_core::ticket::examples;
+use ledgerdesk_core::{EventStore, SledEventStore, StoreConfig};
+use ledgerdesk_projections::ProjectionRunner;
+use serde_json::json;
+
+use crate::stats::round2;
+
+#[derive(Args)]
+pub struct RebuildArgs {
+    /// Events to generate (tickets of three events each: reported, answered, resolved).
+    #[arg(long, default_value_t = 300_000)]
+    events: usize,
+    /// Concurrent writers while generating.
+    #[arg(long, default_value_t = 32)]
+    writers: usize,
+    /// Print one JSON object as the last line.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Peak resident memory of this process in MiB (Linux `VmHWM`).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+pub async fn run(args: RebuildArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let scratch = tempfile::tempdir()?;
+    let store = SledEventStore::open(scratch.path(), StoreConfig::default())?;
+    let commands = Arc::new(CommandService::new(Arc::new(store.clone()), 1_024));
+    let tickets = args.events.div_ceil(3);
+    let per_writer = tickets.div_ceil(args.writers.max(1));
+    let generating = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..args.writers.max(1) {
+        let commands = commands.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..per_writer {
+                let subject = format!("Printer {w}-{i} jams on tray two");
+                examples::answered_and_resolved(
+                    commands.as_ref(),
+                    ulid::Ulid::new(),
+                    ulid::Ulid::new(),
+                    &subject,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            }
+            Ok::<(), String>(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let events = store.head();
+    println!(
+        "generated {events} events in {:.1} s",
+        generating.elapsed().as_secs_f64()
+    );
+
+    let runner = ProjectionRunner::open(store.clone(), ledgerdesk_projections::all())?;
+    let names: Vec<&'static str> = runner.status().iter().map(|s| s.name).collect();
+    let mut per_model = serde_json::Map::new();
+    let started = Instant::now();
+    for name in &names {
+        let t = Instant::now();
+        runner.rebuild(name).await?;
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "{name}: {events} events in {secs:.2} s ({:.0} events/s)",
+            events as f64 / secs
+        );
+        per_model.insert((*name).to_owned(), json!((events as f64 / secs).round()));
+    }
+    let total = started.elapsed().as_secs_f64();
+    let events_per_sec = events as f64 / total;
+    println!("all {} read models: {events} events in {total:.2} s ({events_per_sec:.0} events/s), peak RSS {:.0} MiB", names.len(), peak_rss_mb());
+    drop(runner);
+    store.close().await;
+    if args.json {
+        let summary = json!({
+            "mode": "rebuild",
+            "events": events,
+            "read_models": names,
+            "events_per_sec": events_per_sec.round(),
+            "events_per_sec_per_model": per_model,
+            "seconds": round2(total),
+            "peak_rss_mb": peak_rss_mb().round(),
+        });
+        println!("{summary}");
+    }
+    Ok(())
+}
