@@ -16,8 +16,10 @@
 
 mod changes;
 pub mod history;
+mod kv;
 mod registry;
 mod runner;
+pub mod sla;
 pub mod views;
 
 pub use changes::{Changes, ProjectionView};
@@ -62,6 +64,7 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
     vec![
         Arc::new(history::HistoryProjection),
         Arc::new(views::TicketViews),
+        Arc::new(sla::SlaProjection),
     ]
 }
 

@@ -25,6 +25,7 @@ use ulid::Ulid;
 
 use super::bump;
 use super::summary::TicketSummary;
+pub(crate) use crate::kv::{from_ordered_i64, ordered_i64};
 use crate::{Changes, ProjectionError};
 
 /// Prefix of index keys.
@@ -159,17 +160,6 @@ pub(crate) fn opt_id(id: Option<Ulid>) -> [u8; 17] {
         out[1..].copy_from_slice(&id.to_bytes());
     }
     out
-}
-
-/// A signed integer as 8 bytes whose byte order is the numeric order.
-pub(crate) fn ordered_i64(v: i64) -> [u8; 8] {
-    ((v as u64) ^ (1 << 63)).to_be_bytes()
-}
-
-/// The inverse of [`ordered_i64`].
-pub(crate) fn from_ordered_i64(b: &[u8]) -> Option<i64> {
-    let arr: [u8; 8] = b.try_into().ok()?;
-    Some((u64::from_be_bytes(arr) ^ (1 << 63)) as i64)
 }
 
 /// The UTC day (days since 1970-01-01) of a time.

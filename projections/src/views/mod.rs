@@ -44,13 +44,11 @@ pub use search::tokenize;
 pub use stats::{daily, top, DailyStats, DayStat, TopPage};
 pub use summary::TicketSummary;
 
-use ledgerdesk_core::codec::{decode_payload, encode_payload};
 use ledgerdesk_core::ticket::TicketEvent;
 use ledgerdesk_core::{DomainEvent, RecordedEvent, StreamKind};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use ulid::Ulid;
 
+pub(crate) use crate::kv::{decode_value, load, save};
 use crate::{Changes, Projection, ProjectionError};
 
 /// The projection's name (its trees and its status line).
@@ -165,29 +163,5 @@ pub(crate) fn bump(
     } else {
         changes.insert(key, n.to_be_bytes().to_vec());
     }
-    Ok(())
-}
-
-/// Decodes a stored value of this model.
-pub(crate) fn decode_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProjectionError> {
-    decode_payload(bytes).map_err(|e| ProjectionError::Inconsistent(e.to_string()))
-}
-
-/// The stored value at `key`, decoded.
-pub(crate) fn load<T: DeserializeOwned>(
-    changes: &Changes<'_>,
-    key: &[u8],
-) -> Result<Option<T>, ProjectionError> {
-    changes.get(key)?.map(|v| decode_value(&v)).transpose()
-}
-
-/// Stores `value` at `key`.
-pub(crate) fn save<T: Serialize>(
-    changes: &mut Changes<'_>,
-    key: &[u8],
-    value: &T,
-) -> Result<(), ProjectionError> {
-    let bytes = encode_payload(value).map_err(|e| ProjectionError::Inconsistent(e.to_string()))?;
-    changes.insert(key, bytes);
     Ok(())
 }
