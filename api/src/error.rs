@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use ledgerdesk_core::command::CommandError;
 use ledgerdesk_core::directory::user::UserError;
 use ledgerdesk_core::directory::CommonError;
+use ledgerdesk_core::ticket::TicketError;
 use ledgerdesk_core::StoreError;
 use serde::Serialize;
 
@@ -117,6 +118,17 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    /// 503 `not_caught_up`: the read models did not reach the position the caller asked to
+    /// read (its own write) in time; retrying shortly usually succeeds.
+    pub fn not_caught_up(wait: &ledgerdesk_projections::WaitError) -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_caught_up",
+            wait.to_string(),
+        )
+        .with_field("min_position")
+    }
+
     /// 500, logged with its cause; the client gets no internals.
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(context, cause = %cause, "internal error");
@@ -192,6 +204,75 @@ impl Refusal for UserError {
         match self {
             UserError::Common(c) => c.to_api(),
             other => ApiError::new(StatusCode::CONFLICT, "refused", other.to_string()),
+        }
+    }
+}
+
+/// Ticket refusals: bad input is 400 (with the field), a missing ticket or part of one is 404,
+/// a purged ticket 410, and a rule of the ticket's state (closed, in the trash, transition not
+/// allowed...) 409, each with its own stable code. The match is exhaustive on purpose: a new
+/// rule in the domain must be given its status here.
+impl Refusal for TicketError {
+    fn to_api(&self) -> ApiError {
+        use TicketError as T;
+        let message = self.to_string();
+        let conflict = |code| ApiError::new(StatusCode::CONFLICT, code, message.clone());
+        let bad = |field: &str| ApiError::invalid(message.clone()).with_field(field);
+        match self {
+            T::Empty { field }
+            | T::TooLong { field, .. }
+            | T::Invalid { field, .. }
+            | T::SelfReference { field } => bad(field),
+            T::InitialStatusNotAllowed { .. }
+            | T::WrongStatusCategory { .. }
+            | T::NotAReopenStatus { .. }
+            | T::SolutionNeedsResolvedStatus => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_status", message.clone())
+                    .with_field("status_id")
+            }
+            T::WaitingReasonRequired
+            | T::WaitingReasonWithoutWaiting { .. }
+            | T::WaitUntilInPast { .. } => bad("waiting_for"),
+            T::NothingToAssign => bad("agent_id"),
+            T::RatingOutOfRange { .. } => bad("rating"),
+            T::CommentRequiredForRating { .. } => bad("comment"),
+            T::NoVoters => bad("voters"),
+            T::QuorumOutOfRange { .. } => bad("quorum"),
+            T::ExpiryInPast { .. } => bad("expires_at"),
+            T::EmptyTimeRange { .. } => bad("to"),
+            T::NotCreated
+            | T::ReplyNotFound { .. }
+            | T::NoteNotFound { .. }
+            | T::AttachmentNotFound { .. }
+            | T::ExternalLinkNotFound { .. }
+            | T::ApprovalNotFound { .. }
+            | T::TimeEntryNotFound { .. } => ApiError::not_found(message.clone()),
+            T::Purged => ApiError::new(StatusCode::GONE, "purged", message.clone()),
+            T::AlreadyCreated => conflict("already_exists"),
+            T::InTrash => conflict("in_trash"),
+            T::NotInTrash => conflict("not_in_trash"),
+            T::Closed { .. } => conflict("ticket_closed"),
+            T::Cancelled => conflict("ticket_cancelled"),
+            T::IdAlreadyUsed { .. } => conflict("id_already_used"),
+            T::TransitionNotAllowed { .. } => conflict("transition_not_allowed"),
+            T::NotReopenable { .. } => conflict("not_reopenable"),
+            T::NotAssigned => conflict("not_assigned"),
+            T::AssignedToSomeoneElse { .. } => conflict("assigned_to_someone_else"),
+            T::ActorNotAUser => conflict("actor_not_a_user"),
+            T::MessageDeleted { .. } => conflict("message_deleted"),
+            T::ReplyIsSolution { .. } => conflict("reply_is_solution"),
+            T::NoLinkedTickets => conflict("no_linked_tickets"),
+            T::AlreadyPresent { .. }
+            | T::NotPresent { .. }
+            | T::AlreadyLinked { .. }
+            | T::NotLinked { .. }
+            | T::NotAssociated { .. } => conflict("link_conflict"),
+            T::NoSolutionPending { .. } => conflict("no_solution_pending"),
+            T::AlreadyMajorIncident => conflict("already_major_incident"),
+            T::ApprovalClosed { .. } | T::ApprovalNotDue { .. } => conflict("approval_closed"),
+            T::NotAVoter { .. } | T::AlreadyVoted { .. } | T::AlreadyAVoter { .. } => {
+                conflict("vote_conflict")
+            }
         }
     }
 }

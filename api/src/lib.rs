@@ -3,6 +3,8 @@
 //! - [`config`]: flags, environment and an optional TOML file, resolved once.
 //! - [`startup`]: [`startup::Application`] builds everything (store, command service,
 //!   projections, first-start bootstrap), binds, and serves until SIGTERM.
+//! - [`catalogue`]: the default statuses, ticket types and priorities, and the resolution of
+//!   their ids into what ticket commands carry.
 //! - [`auth`]: passwords (argon2id), API tokens (stored as BLAKE3 hashes in the credential
 //!   store), the [`auth::Caller`] extractor and role checks, login rate limits.
 //! - [`commands`]: the write path (`POST`/`PUT`/`DELETE`), through the command service.
@@ -13,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod catalogue;
 pub mod commands;
 pub mod config;
 pub mod error;

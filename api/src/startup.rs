@@ -60,6 +60,12 @@ impl Application {
             println!("admin API token: {}", first.token);
             println!("(shown once; only their hashes are stored)");
         }
+        // On every start, not only the first: it creates only what was never created, so an
+        // interrupted first start or a data directory from before the catalogue is completed.
+        let installed = crate::catalogue::install_defaults(&state).await?;
+        if installed > 0 {
+            tracing::info!(installed, "installed the default ticket catalogue");
+        }
         let (stop_projections, shutdown) = tokio::sync::watch::channel(false);
         let projection_tasks = state.projections.start(shutdown);
 

@@ -1,139 +1,14 @@
 //! End-to-end: the real `ledgerdesk` binary on a free loopback port, spoken to over HTTP as a
 //! client would. Each test gets its own data directory; server logs stay silent unless
-//! `TEST_LOG` is set.
+//! `TEST_LOG` is set. The server helper is in `common/`, shared with the ticket tests.
+
+mod common;
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use reqwest::blocking::Client;
+use common::{client, error_of, login, Server, ADMIN_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-const ADMIN_PASSWORD: &str = "correct horse battery staple";
-
-struct Server {
-    child: Child,
-    base: String,
-    first_start: Vec<String>,
-}
-
-impl Server {
-    // Every path either hands the child to `Server` (whose Drop kills and waits) or kills and
-    // waits before panicking; the lint cannot see through the `expect` on stdout.
-    #[allow(clippy::zombie_processes)]
-    fn start(data_dir: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("LEDGERDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env(
-                "LEDGERDESK_LOG_LEVEL",
-                if std::env::var("TEST_LOG").is_ok() {
-                    "info"
-                } else {
-                    "error"
-                },
-            )
-            .stdout(Stdio::piped())
-            .stderr(if std::env::var("TEST_LOG").is_ok() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            })
-            .spawn()
-            .expect("start ledgerdesk");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut first_start = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx
-                .recv_timeout(left)
-                .expect("the server printed its address within 30 s");
-            if let Some(address) = line.strip_prefix("ledgerdesk listening on ") {
-                return Server {
-                    child,
-                    base: address.trim().to_owned(),
-                    first_start,
-                };
-            }
-            first_start.push(line);
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn admin_token(&self) -> String {
-        self.first_start
-            .iter()
-            .find_map(|l| l.strip_prefix("admin API token: "))
-            .expect("first start printed a token")
-            .to_owned()
-    }
-
-    /// SIGTERM, then wait (bounded) for a clean exit.
-    fn stop(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").arg("-TERM").arg(pid).status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not stop within 30 s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn client() -> Client {
-    Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
-fn error_of(response: reqwest::blocking::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body: Value = response.json().expect("a JSON error body");
-    assert!(body["error"]["code"].is_string(), "error shape: {body}");
-    assert!(body["error"]["message"].is_string(), "error shape: {body}");
-    (status, body)
-}
-
-fn login(server: &Server, username: &str, password: &str) -> reqwest::blocking::Response {
-    client()
-        .post(server.url("/api/auth/login"))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .unwrap()
-}
 
 #[test]
 fn first_start_creates_an_admin_who_can_log_in() {
@@ -561,6 +436,22 @@ fn the_openapi_document_lists_every_mounted_route_and_the_docs_page_works_offlin
         "GET /api/events/feed",
         "GET /api/streams/{stream}",
         "GET /api/tickets/{id}/as-of",
+        "POST /api/tickets",
+        "PATCH /api/tickets/{id}",
+        "POST /api/tickets/{id}/status",
+        "POST /api/tickets/{id}/assign",
+        "POST /api/tickets/{id}/pickup",
+        "POST /api/tickets/{id}/unassign",
+        "POST /api/tickets/{id}/replies",
+        "POST /api/tickets/{id}/notes",
+        "POST /api/tickets/{id}/close",
+        "POST /api/tickets/{id}/reopen",
+        "POST /api/tickets/{id}/trash",
+        "POST /api/tickets/{id}/restore",
+        "GET /api/tickets",
+        "GET /api/tickets/search",
+        "GET /api/tickets/{id}",
+        "GET /api/tickets/{id}/history",
     ] {
         assert!(
             documented.iter().any(|d| d == expected),

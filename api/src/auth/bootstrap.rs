@@ -7,12 +7,14 @@
 //! hashes are stored, in the credential store; the log records that they were set.
 
 use ledgerdesk_core::aggregate::CommandContext;
-use ledgerdesk_core::command::CommandOptions;
+use ledgerdesk_core::command::{CommandOptions, CommandService};
 use ledgerdesk_core::directory::role::{BuiltInRole, RoleAggregate, RoleCommand};
 use ledgerdesk_core::directory::user::{
     CreateUser, UserAggregate, UserCommand, UserKind, UserProfile, USERNAME_SCOPE,
 };
-use ledgerdesk_core::{Actor, CredentialWrite, EventStore, StreamId, StreamKind, Timestamp};
+use ledgerdesk_core::{
+    Actor, CredentialWrite, EventStore, SledEventStore, StreamId, StreamKind, Timestamp,
+};
 use ulid::Ulid;
 
 use super::credentials;
@@ -99,7 +101,7 @@ pub async fn first_start(state: &AppState) -> anyhow::Result<Option<FirstStart>>
         .execute::<UserAggregate>(stream, &create, &ctx, options)
         .await
         .map_err(|e| anyhow::anyhow!("creating the admin: {e}"))?;
-    let token = issue_token(state, stream, "first start", None, &ctx).await?;
+    let token = issue_token(&state.commands, stream, "first start", None, &ctx).await?;
     Ok(Some(FirstStart {
         generated_password: generated.then_some(password),
         token,
@@ -107,9 +109,11 @@ pub async fn first_start(state: &AppState) -> anyhow::Result<Option<FirstStart>>
 }
 
 /// Issues a new API token for the user of `stream`: the event in the log, the hash in the
-/// credential store, in one append. Returns the token (shown once, stored nowhere).
+/// credential store, in one append. Returns the token (shown once, stored nowhere). Takes the
+/// command service rather than the whole state so that tools and tests that open a data
+/// directory offline issue tokens exactly as the server does.
 pub async fn issue_token(
-    state: &AppState,
+    commands: &CommandService<SledEventStore>,
     stream: StreamId,
     label: &str,
     expires_at: Option<Timestamp>,
@@ -137,8 +141,7 @@ pub async fn issue_token(
         scopes: Vec::new(),
         expires_at,
     };
-    state
-        .commands
+    commands
         .execute::<UserAggregate>(stream, &command, ctx, options)
         .await
         .map_err(|e| anyhow::anyhow!("issuing a token: {e}"))?;

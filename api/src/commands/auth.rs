@@ -99,7 +99,7 @@ pub async fn login(
         actor: Actor::User(stream.id),
         now,
     };
-    let token = bootstrap::issue_token(&state, stream, "login", Some(expires_at), &ctx)
+    let token = bootstrap::issue_token(&state.commands, stream, "login", Some(expires_at), &ctx)
         .await
         .map_err(|e| ApiError::internal("issuing a session token", e))?;
     Ok(HttpResponse::Ok().json(LoggedIn {
