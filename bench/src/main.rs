@@ -4,12 +4,14 @@
 //! - `append`: durable appends per second and latency percentiles with group commit, the same
 //!   for a flush-after-every-append baseline, and bytes on disk per event.
 //! - `rebuild`: events per second rebuilding every read model, and peak memory.
+//! - `lag`: how long after an acknowledged append the read models show it, under load.
 //!
 //! Every mode prints a readable report; with `--json` its last line is one JSON object, so a
 //! script can record the figures. Timing decides nothing in the test suite: figures live in
 //! `docs/BENCHMARKS.md` with the command that produced them.
 
 mod append;
+mod lag;
 mod rebuild;
 mod stats;
 
@@ -28,6 +30,8 @@ enum Mode {
     Append(append::AppendArgs),
     /// Rebuild every read model from a generated log of ticket stories.
     Rebuild(rebuild::RebuildArgs),
+    /// Append-to-visible lag of the read models under load.
+    Lag(lag::LagArgs),
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -38,5 +42,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match cli.mode {
         Mode::Append(args) => runtime.block_on(append::run(args)),
         Mode::Rebuild(args) => runtime.block_on(rebuild::run(args)),
+        Mode::Lag(args) => runtime.block_on(lag::run(args)),
     }
 }
