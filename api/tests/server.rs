@@ -416,7 +416,8 @@ fn the_openapi_document_lists_every_mounted_route_and_the_docs_page_works_offlin
         let (method, path) = route.split_once(' ').unwrap();
         let concrete = path
             .replace("{stream}", "ticket-01ARZ3NDEKTSV4RRFFQ69G5FAV")
-            .replace("{id}", "1001");
+            .replace("{id}", "1001")
+            .replace("{name}", "nope");
         let response = client()
             .request(method.parse().unwrap(), server.url(&concrete))
             .send()
@@ -436,6 +437,7 @@ fn the_openapi_document_lists_every_mounted_route_and_the_docs_page_works_offlin
         "GET /api/events/feed",
         "GET /api/streams/{stream}",
         "GET /api/tickets/{id}/as-of",
+        "POST /api/admin/projections/{name}/rebuild",
         "POST /api/tickets",
         "PATCH /api/tickets/{id}",
         "POST /api/tickets/{id}/status",
@@ -471,4 +473,44 @@ fn the_openapi_document_lists_every_mounted_route_and_the_docs_page_works_offlin
         .send()
         .unwrap();
     assert_eq!(css.status(), StatusCode::OK, "bundled assets are served");
+}
+
+#[test]
+fn admins_rebuild_a_read_model_online_and_ready_reports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let token = server.admin_token();
+    let c = client();
+    let started = c
+        .post(server.url("/api/admin/projections/history/rebuild"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    // Bounded wait for the swap: /ready answers 200 once every model is back at the head.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let ready = c.get(server.url("/ready")).send().unwrap();
+        if ready.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rebuild did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (status, _) = error_of(
+        c.post(server.url("/api/admin/projections/nope/rebuild"))
+            .bearer_auth(&token)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = error_of(
+        c.post(server.url("/api/admin/projections/views/rebuild"))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -6,6 +6,7 @@
 //! the same caller, answers the first result and writes nothing) and `If-Match` (the stream
 //! version the caller last saw; another version is refused with 409, never retried).
 
+pub mod admin;
 pub mod auth;
 pub mod tickets;
 
@@ -109,6 +110,6 @@ pub fn parse_id(input: &str, kind: StreamKind, field: &str) -> Result<Ulid, ApiE
 
 /// Mounts the command routes (each documented in the OpenAPI document as it is mounted).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(auth::login);
+    cfg.service(auth::login).service(admin::rebuild_projection);
     tickets::configure(cfg);
 }
