@@ -20,6 +20,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod event_json;
+pub mod metrics;
 pub mod openapi;
 pub mod queries;
 pub mod startup;

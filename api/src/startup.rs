@@ -51,6 +51,7 @@ impl Application {
             projections,
             login_limits: LoginLimits::new(10, 60),
             config: config.clone(),
+            http_metrics: crate::metrics::HttpMetrics::new().context("registering metrics")?,
         });
         if let Some(first) = bootstrap::first_start(&state).await? {
             println!("first start: created user `admin`");
@@ -85,6 +86,7 @@ impl Application {
                 )
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
+                .wrap(actix_web::middleware::from_fn(crate::metrics::track))
                 .wrap(tracing_actix())
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api.clone()));
             let (app, _) = mount(app).split_for_parts();
@@ -157,6 +159,7 @@ where
         .openapi(crate::openapi::base())
         .service(queries::health::health)
         .service(queries::health::ready)
+        .service(crate::metrics::metrics)
         .service(
             utoipa_actix_web::scope("/api")
                 .configure(commands::configure)

@@ -19,4 +19,6 @@ pub struct AppState {
     pub login_limits: LoginLimits,
     /// The resolved configuration.
     pub config: Config,
+    /// Request counters and latencies for `/metrics`.
+    pub http_metrics: crate::metrics::HttpMetrics,
 }

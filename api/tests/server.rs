@@ -438,6 +438,7 @@ fn the_openapi_document_lists_every_mounted_route_and_the_docs_page_works_offlin
         "GET /api/streams/{stream}",
         "GET /api/tickets/{id}/as-of",
         "POST /api/admin/projections/{name}/rebuild",
+        "GET /metrics",
         "POST /api/tickets",
         "PATCH /api/tickets/{id}",
         "POST /api/tickets/{id}/status",
@@ -513,4 +514,35 @@ fn admins_rebuild_a_read_model_online_and_ready_reports_it() {
             .unwrap(),
     );
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn metrics_show_requests_the_log_and_read_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let token = server.admin_token();
+    let c = client();
+    assert_eq!(
+        c.get(server.url("/health")).send().unwrap().status(),
+        StatusCode::OK
+    );
+    let (status, _) = error_of(c.get(server.url("/metrics")).send().unwrap());
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let response = c
+        .get(server.url("/metrics"))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().unwrap();
+    for needle in [
+        r#"ledgerdesk_http_requests_total{method="GET",route="/health",status="200"} 1"#,
+        r#"ledgerdesk_http_request_duration_seconds_bucket{method="GET",route="/health""#,
+        r#"ledgerdesk_log{measure="events"}"#,
+        r#"ledgerdesk_log{measure="syncs"}"#,
+        r#"ledgerdesk_read_model{measure="lag",name="views"}"#,
+        r#"ledgerdesk_read_model{measure="position",name="history"}"#,
+    ] {
+        assert!(text.contains(needle), "missing {needle} in:\n{text}");
+    }
 }

@@ -7,6 +7,7 @@
 
 mod error;
 mod keys;
+mod metrics;
 mod sled_store;
 mod syncer;
 mod verify;
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 pub use error::StoreError;
+pub use metrics::StoreMetrics;
 pub use sled_store::{SledEventStore, StoreConfig, SyncHook};
 pub use verify::{verify_log, VerifyProblem, VerifyReport};
 

@@ -96,6 +96,7 @@ struct Inner {
     log: sled::Tree,
     sender: Mutex<Option<mpsc::Sender<Job>>>,
     head: watch::Receiver<u64>,
+    shared: Arc<Shared>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -141,6 +142,7 @@ impl SledEventStore {
             std::time::Duration::ZERO
         };
         let shared = Arc::new(Shared::new(db.clone(), data_file, config, head_tx));
+        let metrics_handle = shared.clone();
         let state = WriterState::new(
             shared.clone(),
             log.clone(),
@@ -179,6 +181,7 @@ impl SledEventStore {
                 log,
                 sender: Mutex::new(Some(sender)),
                 head: head_rx,
+                shared: metrics_handle,
                 writer: Mutex::new(Some(writer)),
             }),
         })
@@ -200,6 +203,11 @@ impl SledEventStore {
     pub async fn close(&self) {
         let inner = self.inner.clone();
         let _ = tokio::task::spawn_blocking(move || inner.shutdown()).await;
+    }
+
+    /// The write path's counters since the store was opened.
+    pub fn metrics(&self) -> super::StoreMetrics {
+        self.inner.shared.counters.read()
     }
 
     /// Bytes of sled's files on disk.

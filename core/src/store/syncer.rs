@@ -48,6 +48,7 @@ pub(crate) struct Shared {
     config: StoreConfig,
     health: Mutex<Health>,
     head_tx: watch::Sender<u64>,
+    pub(crate) counters: super::metrics::Counters,
 }
 
 impl Shared {
@@ -63,6 +64,7 @@ impl Shared {
             config,
             health: Mutex::new(Health::Healthy),
             head_tx,
+            counters: Default::default(),
         }
     }
 
@@ -102,6 +104,14 @@ impl Shared {
 
     /// sled's flush, then the fault hook, then `fdatasync` of sled's data file.
     pub(crate) fn sync(&self) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let outcome = self.sync_once();
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.counters.sync(micros, outcome.is_ok());
+        outcome
+    }
+
+    fn sync_once(&self) -> Result<(), StoreError> {
         self.db
             .flush()
             .map_err(|e| StoreError::sled("flushing the log", e))?;

@@ -503,6 +503,27 @@ fn a_stream_created_and_extended_in_one_group_keeps_its_number() {
 }
 
 #[test]
+fn metrics_count_groups_appends_events_and_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let store = open(dir.path());
+        let s = StreamId::generate(StreamKind::Ticket);
+        let first = request(s, ExpectedVersion::NoStream, vec![event(1), event(2)]);
+        store.append(first.clone()).await.unwrap();
+        store
+            .append(request(s, ExpectedVersion::Exact(2), vec![event(3)]))
+            .await
+            .unwrap();
+        store.append(first).await.unwrap(); // a retry writes nothing
+        let m = store.metrics();
+        assert_eq!((m.appends, m.events), (2, 3));
+        assert!(m.groups >= 1 && m.groups <= 2, "{m:?}");
+        assert!(m.syncs >= m.groups, "{m:?}");
+        assert_eq!(m.failed_syncs, 0);
+    });
+}
+
+#[test]
 fn long_streams_span_index_pages() {
     let dir = tempfile::tempdir().unwrap();
     runtime().block_on(async {

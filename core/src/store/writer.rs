@@ -199,12 +199,19 @@ impl WriterState {
             return None;
         }
         if !group.records.is_empty() {
+            let events = group.records.len() as u64;
+            let appends = group
+                .replies
+                .iter()
+                .filter(|(_, p)| matches!(p, Planned::New(r) if !r.duplicate))
+                .count() as u64;
             if let Err(err) = self.apply(&mut group) {
                 for (reply, _) in group.replies {
                     let _ = reply.send(Err(err.clone()));
                 }
                 return None;
             }
+            self.shared.counters.group(appends, events);
         }
         if self.versions.len() > VERSION_CACHE_STREAMS {
             self.versions.clear();
