@@ -461,6 +461,31 @@ fn the_openapi_document_lists_every_mounted_route_and_the_docs_page_works_offlin
             "{expected} missing from {documented:?}"
         );
     }
+    // Every command on an existing ticket documents its consistency headers and answers.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/tickets/{id}/") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            if method == "get" {
+                continue;
+            }
+            let names: Vec<&str> = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            assert!(
+                names.contains(&"If-Match") && names.contains(&"Idempotency-Key"),
+                "{method} {path}: {names:?}"
+            );
+            assert!(
+                op["responses"]["409"].is_object(),
+                "{method} {path} documents no 409"
+            );
+        }
+    }
     let page = client().get(server.url("/api/docs/")).send().unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().unwrap();

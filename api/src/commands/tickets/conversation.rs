@@ -6,10 +6,9 @@ use ledgerdesk_core::ticket::{ReplyToTicket, Side, StatusTarget, TicketCommand};
 use serde::Deserialize;
 use ulid::Ulid;
 
-use super::{only_workers, run, target, PARTICIPANTS, WORKERS};
+use super::{only_workers, run, target, CommandHeaders, OnTicketResponses, PARTICIPANTS, WORKERS};
 use crate::auth::{Caller, Role};
 use crate::catalogue;
-use crate::commands::CommandAnswer;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -28,14 +27,8 @@ pub struct NewReply {
 
 /// Adds a public reply: by an agent on any ticket, by a requester on their own.
 #[utoipa::path(tag = "tickets", request_body = NewReply, security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-    (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[post("/tickets/{id}/replies")]
 pub async fn reply(
     state: web::Data<AppState>,
@@ -79,14 +72,8 @@ pub struct NewNote {
 
 /// Adds an internal note, which requesters never see. Agents and admins only.
 #[utoipa::path(tag = "tickets", request_body = NewNote, security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-    (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[post("/tickets/{id}/notes")]
 pub async fn add_note(
     state: web::Data<AppState>,

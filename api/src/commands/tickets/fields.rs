@@ -7,7 +7,10 @@ use ledgerdesk_core::ticket::{
 use ledgerdesk_core::{StreamId, StreamKind};
 use serde::Deserialize;
 
-use super::{group, nullable, only_workers, run, target, user, PARTICIPANTS, WORKERS};
+use super::{
+    group, nullable, only_workers, run, target, user, CommandHeaders, OnTicketResponses,
+    PARTICIPANTS, WORKERS,
+};
 use crate::auth::{Caller, Role};
 use crate::catalogue;
 use crate::commands::CommandAnswer;
@@ -139,14 +142,8 @@ pub struct TicketChanges {
 
 /// Changes descriptive fields: one history entry per changed field, none for unchanged ones.
 #[utoipa::path(tag = "tickets", request_body = TicketChanges, security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-    (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[patch("/tickets/{id}")]
 pub async fn update_ticket(
     state: web::Data<AppState>,

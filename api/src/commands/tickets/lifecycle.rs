@@ -4,10 +4,9 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use ledgerdesk_core::ticket::{CloseTicket, ClosedReason, StatusCategory, TicketCommand};
 use serde::Deserialize;
 
-use super::{optional_body, run, target, WORKERS};
+use super::{optional_body, run, target, CommandHeaders, OnTicketResponses, WORKERS};
 use crate::auth::Caller;
 use crate::catalogue;
-use crate::commands::CommandAnswer;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -23,14 +22,8 @@ pub struct Closure {
 
 /// Closes the ticket (manually). A closed ticket accepts only a reopen, trash and restore.
 #[utoipa::path(tag = "tickets", request_body = Closure, security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-    (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[post("/tickets/{id}/close")]
 pub async fn close(
     state: web::Data<AppState>,
@@ -69,14 +62,8 @@ pub struct Reopening {
 
 /// Reopens a resolved, closed or rejected ticket.
 #[utoipa::path(tag = "tickets", request_body = Reopening, security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-    (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[post("/tickets/{id}/reopen")]
 pub async fn reopen(
     state: web::Data<AppState>,
@@ -101,14 +88,8 @@ pub async fn reopen(
 
 /// Moves the ticket to the trash: lists leave it out; only restore (and purge) apply.
 #[utoipa::path(tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
-    (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[post("/tickets/{id}/trash")]
 pub async fn trash(
     state: web::Data<AppState>,
@@ -123,14 +104,8 @@ pub async fn trash(
 
 /// Takes the ticket back from the trash.
 #[utoipa::path(tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
-    (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[post("/tickets/{id}/restore")]
 pub async fn restore(
     state: web::Data<AppState>,

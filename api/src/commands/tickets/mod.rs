@@ -199,3 +199,38 @@ where
 {
     Option::<T>::deserialize(d).map(Some)
 }
+
+/// The consistency headers every ticket command takes, described once for the OpenAPI
+/// document (handlers read them through `commands::options`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct CommandHeaders {
+    /// The stream version last seen: a mismatch is a 409.
+    #[param(rename = "If-Match")]
+    if_match: Option<u64>,
+    /// Makes a retry return the first answer and write nothing.
+    #[param(rename = "Idempotency-Key")]
+    idempotency_key: Option<String>,
+}
+
+/// What a command on an existing ticket answers, described once for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum OnTicketResponses {
+    /// Done (or a retry found it done): id, number, version and log position.
+    #[response(status = 200)]
+    Done(CommandAnswer),
+    /// Bad input; `field` names it.
+    #[response(status = 400)]
+    BadInput(crate::error::ErrorBody),
+    /// The caller's role may not do this.
+    #[response(status = 403)]
+    Forbidden(crate::error::ErrorBody),
+    /// No such ticket (or not the requester's own).
+    #[response(status = 404)]
+    NotFound(crate::error::ErrorBody),
+    /// The ticket's state refuses it, or `If-Match` is stale.
+    #[response(status = 409)]
+    Conflict(crate::error::ErrorBody),
+}

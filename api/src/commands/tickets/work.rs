@@ -5,10 +5,10 @@ use ledgerdesk_core::ticket::{StatusTarget, TicketCommand, WaitingReason};
 use ledgerdesk_core::{StreamKind, Timestamp};
 use serde::Deserialize;
 
-use super::{group, run, target, user, WORKERS};
+use super::{group, run, target, user, CommandHeaders, OnTicketResponses, WORKERS};
 use crate::auth::Caller;
 use crate::catalogue;
-use crate::commands::{parse_id, CommandAnswer};
+use crate::commands::parse_id;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -60,14 +60,8 @@ pub struct StatusChange {
 
 /// Moves the ticket to another status, within the transitions the domain allows.
 #[utoipa::path(tag = "tickets", request_body = StatusChange, security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-    (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[post("/tickets/{id}/status")]
 pub async fn change_status(
     state: web::Data<AppState>,
@@ -110,14 +104,8 @@ pub struct Assignment {
 
 /// Assigns a group and/or an agent (SDP `assign`).
 #[utoipa::path(tag = "tickets", request_body = Assignment, security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-    (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[post("/tickets/{id}/assign")]
 pub async fn assign(
     state: web::Data<AppState>,
@@ -143,14 +131,8 @@ pub async fn assign(
 
 /// Assigns the ticket to the calling agent (SDP `pickup`); 409 if another agent holds it.
 #[utoipa::path(tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
-    (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[post("/tickets/{id}/pickup")]
 pub async fn pick_up(
     state: web::Data<AppState>,
@@ -165,14 +147,8 @@ pub async fn pick_up(
 
 /// Removes the agent; the group stays. 409 if nobody is assigned.
 #[utoipa::path(tag = "tickets", security(("bearer" = [])),
-    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
-        ("If-Match" = Option<u64>, Header, description = "the version last seen"),
-        ("Idempotency-Key" = Option<String>, Header, description = "makes a retry return the first answer")),
-    responses(
-    (status = 200, body = CommandAnswer),
-    (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
-    (status = 409, body = crate::error::ErrorBody),
-))]
+    params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
+    responses(OnTicketResponses))]
 #[post("/tickets/{id}/unassign")]
 pub async fn unassign(
     state: web::Data<AppState>,
