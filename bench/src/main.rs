@@ -5,6 +5,7 @@
 //!   for a flush-after-every-append baseline, and bytes on disk per event.
 //! - `rebuild`: events per second rebuilding every read model, and peak memory.
 //! - `lag`: how long after an acknowledged append the read models show it, under load.
+//! - `query`: filtered, sorted pages, counts and searches on a desk of a million tickets.
 //!
 //! Every mode prints a readable report; with `--json` its last line is one JSON object, so a
 //! script can record the figures. Timing decides nothing in the test suite: figures live in
@@ -12,6 +13,7 @@
 
 mod append;
 mod lag;
+mod query;
 mod rebuild;
 mod stats;
 
@@ -32,6 +34,8 @@ enum Mode {
     Rebuild(rebuild::RebuildArgs),
     /// Append-to-visible lag of the read models under load.
     Lag(lag::LagArgs),
+    /// Ticket-list, count and search latency on a large desk.
+    Query(query::QueryArgs),
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -43,5 +47,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Mode::Append(args) => runtime.block_on(append::run(args)),
         Mode::Rebuild(args) => runtime.block_on(rebuild::run(args)),
         Mode::Lag(args) => runtime.block_on(lag::run(args)),
+        Mode::Query(args) => runtime.block_on(query::run(args)),
     }
 }

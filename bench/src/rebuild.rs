@@ -28,7 +28,7 @@ pub struct RebuildArgs {
 }
 
 /// Peak resident memory of this process in MiB (Linux `VmHWM`).
-fn peak_rss_mb() -> f64 {
+pub(crate) fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

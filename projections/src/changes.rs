@@ -5,8 +5,13 @@
 //! checkpoint.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use crate::ProjectionError;
+use crate::{MemoryIndex, ProjectionError};
+
+/// One committed write of a chunk, as a [`MemoryIndex`] sees it: the data key (without the
+/// tree's data prefix) and its new value, `None` for a removal.
+pub type Write = (Vec<u8>, Option<Vec<u8>>);
 
 const DATA: u8 = 0x00;
 pub(crate) const CHECKPOINT_KEY: &[u8] = &[0xFF, b'c'];
@@ -73,6 +78,14 @@ impl<'a> Changes<'a> {
             .collect())
     }
 
+    /// The chunk's writes, for a [`MemoryIndex`] to fold in once they are committed.
+    pub(crate) fn writes(&self) -> Vec<Write> {
+        self.pending
+            .iter()
+            .map(|(k, v)| (k[1..].to_vec(), v.clone()))
+            .collect()
+    }
+
     pub(crate) fn into_batch(self, checkpoint: u64) -> sled::Batch {
         let mut batch = sled::Batch::default();
         for (k, v) in self.pending {
@@ -91,9 +104,15 @@ impl<'a> Changes<'a> {
 pub struct ProjectionView {
     pub(crate) tree: sled::Tree,
     pub(crate) position: u64,
+    pub(crate) memory: Option<Arc<dyn MemoryIndex>>,
 }
 
 impl ProjectionView {
+    /// The model's in-memory index, when it keeps one of type `T`.
+    pub fn memory<T: MemoryIndex>(&self) -> Option<&T> {
+        self.memory.as_deref()?.as_any().downcast_ref::<T>()
+    }
+
     /// The log position this view reflects (every event up to it is applied).
     pub fn position(&self) -> u64 {
         self.position

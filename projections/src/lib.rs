@@ -22,7 +22,7 @@ mod runner;
 pub mod sla;
 pub mod views;
 
-pub use changes::{Changes, ProjectionView};
+pub use changes::{Changes, ProjectionView, Write};
 pub use runner::{ProjectionRunner, ProjectionStatus, RebuildProgress, WaitError};
 
 use std::sync::Arc;
@@ -81,6 +81,32 @@ pub trait Projection: Send + Sync + 'static {
         changes: &mut Changes<'_>,
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError>;
+
+    /// Builds the in-memory index this model answers its queries from, out of what its tree
+    /// holds (`view`), or `None` for a model queried straight from its tree.
+    ///
+    /// Why: sled writes cost microseconds per key, so a model whose queries need many
+    /// secondary orders (the ticket lists) keeps only its primary records in the tree and
+    /// derives the orders in memory. The index is a pure function of the stored records: it is
+    /// rebuilt from them at start-up and then told of every committed chunk, so it can never
+    /// disagree with the checkpointed model.
+    fn open_memory(
+        &self,
+        view: &ProjectionView,
+    ) -> Result<Option<Arc<dyn MemoryIndex>>, ProjectionError> {
+        let _ = view;
+        Ok(None)
+    }
+}
+
+/// An in-memory index derived from a model's stored records (see
+/// [`Projection::open_memory`]).
+pub trait MemoryIndex: Send + Sync + 'static {
+    /// Folds in the writes of a chunk that was just committed with checkpoint `position`
+    /// (in key order; `None` is a removal).
+    fn committed(&self, writes: &[Write], position: u64) -> Result<(), ProjectionError>;
+    /// For queries to reach the concrete index.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// Why a projection could not apply an event or be maintained.

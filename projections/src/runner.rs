@@ -11,10 +11,14 @@ use tokio::task::JoinHandle;
 
 use crate::changes::{self, Changes, ProjectionView};
 use crate::registry::{tree_name, Generation, Registry};
-use crate::{Projection, ProjectionError};
+use crate::{MemoryIndex, Projection, ProjectionError};
 
-/// Events read and applied per batch.
-const CHUNK: usize = 2_000;
+/// Events read and applied per batch while following the head: small, so that a query
+/// waiting for its own write is not held behind a long batch.
+const FOLLOW_CHUNK: usize = 2_000;
+/// Events per batch while rebuilding or catching up: large, so that the writes of a ticket's
+/// many events collapse into one per key before they reach sled.
+const CATCH_UP_CHUNK: usize = 5_000;
 
 /// How far a rebuild has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,9 +56,38 @@ pub struct WaitError {
     pub positions: Vec<(&'static str, u64)>,
 }
 
+/// A generation of a model: its tree, and the in-memory index derived from it if it has one.
+#[derive(Clone)]
+struct Model {
+    tree: sled::Tree,
+    generation: Generation,
+    memory: Option<Arc<dyn MemoryIndex>>,
+}
+
+impl Model {
+    /// Opens generation `generation` of `projection` in `tree`, loading its in-memory index.
+    fn open(
+        projection: &dyn Projection,
+        tree: sled::Tree,
+        generation: Generation,
+    ) -> Result<Model, ProjectionError> {
+        let view = ProjectionView {
+            position: changes::checkpoint(&tree)?,
+            tree: tree.clone(),
+            memory: None,
+        };
+        let memory = projection.open_memory(&view)?;
+        Ok(Model {
+            tree,
+            generation,
+            memory,
+        })
+    }
+}
+
 struct Entry {
     projection: Arc<dyn Projection>,
-    live: RwLock<(sled::Tree, Generation)>,
+    live: RwLock<Model>,
     /// Held while applying a chunk to the live tree and while swapping trees.
     apply: tokio::sync::Mutex<()>,
     position: watch::Sender<u64>,
@@ -65,11 +98,15 @@ struct Entry {
 }
 
 impl Entry {
-    fn live_tree(&self) -> sled::Tree {
+    fn live_model(&self) -> Model {
         match self.live.read() {
-            Ok(g) => g.0.clone(),
-            Err(p) => p.into_inner().0.clone(),
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
         }
+    }
+
+    fn live_tree(&self) -> sled::Tree {
+        self.live_model().tree
     }
 }
 
@@ -106,10 +143,21 @@ impl ProjectionRunner {
             };
             let tree = db.open_tree(tree_name(name, live.generation))?;
             let position = changes::checkpoint(&tree)?;
+            let stale = live.version != projection.version();
+            // A stale model is rebuilt before anything reads it: do not load its index.
+            let model = if stale {
+                Model {
+                    tree,
+                    generation: live,
+                    memory: None,
+                }
+            } else {
+                Model::open(projection.as_ref(), tree, live)?
+            };
             entries.push(Arc::new(Entry {
-                stale: live.version != projection.version(),
+                stale,
                 projection,
-                live: RwLock::new((tree, live)),
+                live: RwLock::new(model),
                 apply: tokio::sync::Mutex::new(()),
                 position: watch::channel(position).0,
                 failure: Mutex::new(None),
@@ -160,8 +208,8 @@ impl ProjectionRunner {
             }
             let step = {
                 let _guard = entry.apply.lock().await;
-                let tree = entry.live_tree();
-                apply_chunk(&self.store, entry.projection.as_ref(), &tree).await
+                let model = entry.live_model();
+                apply_chunk(&self.store, entry.projection.as_ref(), &model, FOLLOW_CHUNK).await
             };
             match step {
                 Ok(Some(position)) => {
@@ -203,10 +251,14 @@ impl ProjectionRunner {
         let target = match self.registry.building(name)? {
             Some(g) if g.version == version => g,
             _ => {
-                let live = entry.live.read().map(|g| g.1).unwrap_or(Generation {
-                    version,
-                    generation: 1,
-                });
+                let live = entry
+                    .live
+                    .read()
+                    .map(|g| g.generation)
+                    .unwrap_or(Generation {
+                        version,
+                        generation: 1,
+                    });
                 let g = Generation {
                     version,
                     generation: live.generation + 1,
@@ -218,6 +270,7 @@ impl ProjectionRunner {
             }
         };
         let tree = db.open_tree(tree_name(name, target.generation))?;
+        let model = Model::open(entry.projection.as_ref(), tree.clone(), target)?;
         let set_progress = |p: Option<RebuildProgress>| {
             if let Ok(mut r) = entry.rebuilding.lock() {
                 *r = p;
@@ -227,8 +280,13 @@ impl ProjectionRunner {
             position: changes::checkpoint(&tree)?,
             target: self.store.head(),
         }));
-        while let Some(position) =
-            apply_chunk(&self.store, entry.projection.as_ref(), &tree).await?
+        while let Some(position) = apply_chunk(
+            &self.store,
+            entry.projection.as_ref(),
+            &model,
+            CATCH_UP_CHUNK,
+        )
+        .await?
         {
             set_progress(Some(RebuildProgress {
                 position,
@@ -238,18 +296,23 @@ impl ProjectionRunner {
         }
         // Caught up with the head as it was: finish under the apply lock and swap.
         let _guard = entry.apply.lock().await;
-        while apply_chunk(&self.store, entry.projection.as_ref(), &tree)
-            .await?
-            .is_some()
+        while apply_chunk(
+            &self.store,
+            entry.projection.as_ref(),
+            &model,
+            CATCH_UP_CHUNK,
+        )
+        .await?
+        .is_some()
         {}
         self.registry.swap(name, target)?;
         let old = match entry.live.write() {
-            Ok(mut live) => std::mem::replace(&mut *live, (tree.clone(), target)),
-            Err(p) => std::mem::replace(&mut *p.into_inner(), (tree.clone(), target)),
+            Ok(mut live) => std::mem::replace(&mut *live, model),
+            Err(p) => std::mem::replace(&mut *p.into_inner(), model),
         };
         entry.position.send_replace(changes::checkpoint(&tree)?);
-        if old.1.generation != target.generation {
-            db.drop_tree(tree_name(name, old.1.generation))?;
+        if old.generation.generation != target.generation {
+            db.drop_tree(tree_name(name, old.generation.generation))?;
         }
         set_progress(None);
         tracing::info!(
@@ -268,9 +331,14 @@ impl ProjectionRunner {
                 self.rebuild_entry(entry).await?;
             }
             let _guard = entry.apply.lock().await;
-            let tree = entry.live_tree();
-            while let Some(position) =
-                apply_chunk(&self.store, entry.projection.as_ref(), &tree).await?
+            let model = entry.live_model();
+            while let Some(position) = apply_chunk(
+                &self.store,
+                entry.projection.as_ref(),
+                &model,
+                CATCH_UP_CHUNK,
+            )
+            .await?
             {
                 entry.position.send_replace(position);
             }
@@ -282,9 +350,11 @@ impl ProjectionRunner {
     pub fn view(&self, name: &str) -> Result<ProjectionView, ProjectionError> {
         let entry = self.entry(name)?;
         let position = *entry.position.borrow();
+        let model = entry.live_model();
         Ok(ProjectionView {
-            tree: entry.live_tree(),
+            tree: model.tree,
             position,
+            memory: model.memory,
         })
     }
 
@@ -343,14 +413,17 @@ impl ProjectionRunner {
     }
 }
 
-/// Applies the next chunk after `tree`'s checkpoint; `None` when there was nothing to apply.
+/// Applies the next chunk (at most `chunk` events) after the model's checkpoint, then tells
+/// its in-memory index; `None` when there was nothing to apply.
 async fn apply_chunk(
     store: &SledEventStore,
     projection: &dyn Projection,
-    tree: &sled::Tree,
+    model: &Model,
+    chunk: usize,
 ) -> Result<Option<u64>, ProjectionError> {
+    let tree = &model.tree;
     let checkpoint = changes::checkpoint(tree)?;
-    let events = store.read_all(checkpoint + 1, CHUNK).await?;
+    let events = store.read_all(checkpoint + 1, chunk).await?;
     let Some(last) = events.last().map(|e| e.position) else {
         return Ok(None);
     };
@@ -358,6 +431,10 @@ async fn apply_chunk(
     for event in &events {
         projection.apply(&mut changes, event)?;
     }
+    let writes = model.memory.as_ref().map(|_| changes.writes());
     tree.apply_batch(changes.into_batch(last))?;
+    if let (Some(memory), Some(writes)) = (&model.memory, writes) {
+        memory.committed(&writes, last)?;
+    }
     Ok(Some(last))
 }

@@ -1,20 +1,13 @@
-//! Secondary indexes and maintained counters of the ticket list.
+//! The fields tickets are filtered, counted and sorted by, and the byte forms of their values.
 //!
 //! A summary yields a set of *entries* `(field, value)`: one per filterable field (`all`,
 //! status, status category, group, ... one per tag) plus the counted-only creation and closing
-//! days. From the entries come
-//! - index keys `i <scope> <field> <value> <sort> <sort key> <ticket>` (empty values), one per
-//!   indexed entry and sort order, so a list filtered on one field and sorted any way is a
-//!   range scan;
-//! - counter keys `c <scope> <field> <value>` (u64 BE), one per entry.
-//!
-//! `scope` is `a` (active) or `t` (trashed): a trash move moves the ticket between two disjoint
-//! sets of indexes, so a list of active tickets never steps over trashed ones. A purged ticket
-//! has no entries. [`sync`] diffs the entries and keys of the summary before and after an event
-//! and writes exactly the difference, so indexes and counters never go stale.
+//! days. The in-memory index ([`super::memory`]) keeps one set of tickets per entry and one
+//! ordered set per sort order, so a list filtered on any fields and sorted any way is a set
+//! intersection and an ordered walk, and a count is a set's size.
 //!
 //! Every value has a fixed length per field (ids are 17 bytes: a 0/1 tag then the ULID, so
-//! "unassigned" is a value of its own), which keeps prefixes unambiguous.
+//! "unassigned" is a value of its own), which keeps value order meaningful.
 
 use std::collections::BTreeSet;
 
@@ -23,19 +16,10 @@ use ledgerdesk_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
-use super::bump;
 use super::summary::TicketSummary;
 pub(crate) use crate::kv::{from_ordered_i64, ordered_i64};
-use crate::{Changes, ProjectionError};
+use crate::ProjectionError;
 
-/// Prefix of index keys.
-pub(crate) const INDEX: u8 = b'i';
-/// Prefix of counter keys.
-pub(crate) const COUNTER: u8 = b'c';
-/// Scope byte of tickets not in the trash.
-pub(crate) const ACTIVE: u8 = b'a';
-/// Scope byte of tickets in the trash.
-pub(crate) const TRASHED: u8 = b't';
 /// Microseconds in a UTC day.
 const DAY_MICROS: i64 = 86_400_000_000;
 
@@ -99,11 +83,6 @@ impl Field {
     pub(crate) fn code(self) -> u8 {
         self as u8
     }
-
-    /// Whether lists can be driven from this field's index.
-    pub(crate) fn indexed(self) -> bool {
-        !matches!(self, Field::CreatedDay | Field::ClosedDay)
-    }
 }
 
 /// What a list is sorted by.
@@ -138,8 +117,8 @@ impl SortField {
     }
 }
 
-/// The distinct index orders: one per sort code.
-const SORTS: [SortField; 5] = [
+/// The distinct orders: one per sort code, in code order.
+pub(crate) const SORTS: [SortField; 5] = [
     SortField::Created,
     SortField::Updated,
     SortField::Closed,
@@ -175,14 +154,20 @@ pub(crate) fn category_byte(c: StatusCategory) -> u8 {
         .unwrap_or(0) as u8
 }
 
-/// The scope byte of a summary.
-pub(crate) fn scope_of(s: &TicketSummary) -> u8 {
+/// The scope of a summary: [`ACTIVE`] or [`TRASHED`] (a trash move moves the ticket between
+/// two disjoint sets of indexes, so a list of active tickets never steps over trashed ones).
+pub(crate) fn scope_of(s: &TicketSummary) -> usize {
     if s.trashed {
         TRASHED
     } else {
         ACTIVE
     }
 }
+
+/// The scope of tickets not in the trash.
+pub(crate) const ACTIVE: usize = 0;
+/// The scope of tickets in the trash.
+pub(crate) const TRASHED: usize = 1;
 
 /// The `(field, value)` entries of a summary; none for a purged ticket.
 pub(crate) fn entries(s: &TicketSummary) -> BTreeSet<(Field, Vec<u8>)> {
@@ -215,9 +200,24 @@ pub(crate) fn entries(s: &TicketSummary) -> BTreeSet<(Field, Vec<u8>)> {
     out
 }
 
-/// The bytes a summary sorts by in the index of `sort` (before the ticket id).
-pub(crate) fn sort_key(sort: SortField, s: &TicketSummary) -> Vec<u8> {
-    let mut k = Vec::with_capacity(34);
+/// Width of a sort key: the longest order (priority or status: 17 bytes) and the number.
+pub(crate) const SORT_KEY_LEN: usize = 25;
+
+/// A position in one sort order: the sort value, then the ticket number (unique), zero-padded
+/// to a fixed width (each order has one length, so padding never changes the order).
+pub(crate) type SortKey = [u8; SORT_KEY_LEN];
+
+/// Where `s` stands in the order `sort`. Unclosed tickets sort after every closed one.
+pub(crate) fn sort_key(sort: SortField, s: &TicketSummary) -> SortKey {
+    let mut k = Vec::with_capacity(SORT_KEY_LEN);
+    sort_value(sort, s, &mut k);
+    k.extend(s.number.to_be_bytes());
+    let mut out = [0u8; SORT_KEY_LEN];
+    out[..k.len()].copy_from_slice(&k);
+    out
+}
+
+fn sort_value(sort: SortField, s: &TicketSummary, k: &mut Vec<u8>) {
     match sort {
         SortField::Created | SortField::Number => k.extend(ordered_i64(s.created_at.0)),
         SortField::Updated => k.extend(ordered_i64(s.updated_at.0)),
@@ -234,100 +234,38 @@ pub(crate) fn sort_key(sort: SortField, s: &TicketSummary) -> Vec<u8> {
             k.extend(id_bytes(s.status_id));
         }
     }
-    k.extend(s.number.to_be_bytes());
-    k
 }
 
-/// The part of a time-sorted index key before the rest of the sort key: where a time range
-/// starts or ends. `None` for orders that are not by time.
-pub(crate) fn time_seek(sort: SortField, t: i64) -> Option<Vec<u8>> {
-    match sort {
-        SortField::Created | SortField::Number | SortField::Updated => {
-            Some(ordered_i64(t).to_vec())
-        }
-        SortField::Closed => {
-            let mut k = vec![0];
-            k.extend(ordered_i64(t));
-            Some(k)
-        }
-        SortField::Priority | SortField::Status => None,
-    }
-}
-
-/// `i <scope> <field> <value> <sort>`: the prefix a list scans.
-pub(crate) fn index_prefix(scope: u8, field: Field, value: &[u8], sort: SortField) -> Vec<u8> {
-    let mut k = vec![INDEX, scope, field.code()];
-    k.extend_from_slice(value);
-    k.push(sort.code());
-    k
-}
-
-/// `c <scope> <field> <value>`.
-pub(crate) fn counter_key(scope: u8, field: Field, value: &[u8]) -> Vec<u8> {
-    let mut k = vec![COUNTER, scope, field.code()];
-    k.extend_from_slice(value);
-    k
-}
-
-/// The ticket id at the end of an index key.
-pub(crate) fn ticket_of_key(key: &[u8]) -> Option<Ulid> {
-    let tail: [u8; 16] = key.get(key.len().checked_sub(16)?..)?.try_into().ok()?;
-    Some(Ulid::from_bytes(tail))
-}
-
-fn index_keys(s: &TicketSummary, entries: &BTreeSet<(Field, Vec<u8>)>) -> BTreeSet<Vec<u8>> {
-    let scope = scope_of(s);
-    let ticket = id_bytes(s.ticket_id);
-    let sort_keys: Vec<(SortField, Vec<u8>)> = SORTS.iter().map(|&o| (o, sort_key(o, s))).collect();
-    let mut out = BTreeSet::new();
-    for (field, value) in entries.iter().filter(|(f, _)| f.indexed()) {
-        for (sort, key) in &sort_keys {
-            let mut k = index_prefix(scope, *field, value, *sort);
-            k.extend_from_slice(key);
-            k.extend_from_slice(&ticket);
-            out.insert(k);
-        }
-    }
-    out
-}
-
-fn counters(s: &TicketSummary, entries: &BTreeSet<(Field, Vec<u8>)>) -> BTreeSet<Vec<u8>> {
-    let scope = scope_of(s);
-    entries
-        .iter()
-        .map(|(f, v)| counter_key(scope, *f, v))
-        .collect()
-}
-
-/// Writes the index and counter changes from `before` to `after`: removes the keys only the
-/// old summary had, inserts the keys only the new one has, moves counters by one.
-pub(crate) fn sync(
-    changes: &mut Changes<'_>,
-    before: Option<&TicketSummary>,
-    after: Option<&TicketSummary>,
-) -> Result<(), ProjectionError> {
-    let keys = |s: Option<&TicketSummary>| match s {
-        Some(s) => {
-            let e = entries(s);
-            (index_keys(s, &e), counters(s, &e))
-        }
-        None => (BTreeSet::new(), BTreeSet::new()),
+/// The smallest and largest keys of order `sort` whose time lies in `[from, to]`, for the
+/// time orders; `None` for the others.
+pub(crate) fn time_bounds(sort: SortField, from: i64, to: i64) -> Option<(SortKey, SortKey)> {
+    let edge = |t: i64, fill: u8| {
+        let mut k = [fill; SORT_KEY_LEN];
+        let at = match sort {
+            SortField::Created | SortField::Number | SortField::Updated => 0,
+            SortField::Closed => {
+                k[0] = 0;
+                1
+            }
+            SortField::Priority | SortField::Status => return None,
+        };
+        k[at..at + 8].copy_from_slice(&ordered_i64(t));
+        Some(k)
     };
-    let (old_index, old_counters) = keys(before);
-    let (new_index, new_counters) = keys(after);
-    for k in old_index.difference(&new_index) {
-        changes.remove(k);
-    }
-    for k in new_index.difference(&old_index) {
-        changes.insert(k, Vec::new());
-    }
-    for k in old_counters.difference(&new_counters) {
-        bump(changes, k, -1)?;
-    }
-    for k in new_counters.difference(&old_counters) {
-        bump(changes, k, 1)?;
-    }
-    Ok(())
+    Some((edge(from, 0)?, edge(to, 0xFF)?))
+}
+
+/// The ticket number at the end of a sort key of order `sort`.
+pub(crate) fn number_of_key(sort: SortField, key: &SortKey) -> u64 {
+    let value_len = match sort {
+        SortField::Created | SortField::Number | SortField::Updated => 8,
+        SortField::Closed if key[0] == 0 => 9,
+        SortField::Closed => 1,
+        SortField::Priority | SortField::Status => 17,
+    };
+    let mut n = [0u8; 8];
+    n.copy_from_slice(&key[value_len..value_len + 8]);
+    u64::from_be_bytes(n)
 }
 
 /// The text form of a stored value in count answers: a ULID or `none`, a status category

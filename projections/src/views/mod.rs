@@ -11,23 +11,29 @@
 //! index. A ticket-stream event that does not decode stops the projection with
 //! [`ProjectionError::Decode`] (a newer event type needs a newer build), never a panic.
 //!
-//! **Keys** (in the projection's one tree, see [`crate::Changes`]):
-//! - `k`: how many ticket streams have started (u64 BE);
-//! - `m <ticket>` → number (u64 BE); `n <number>` → ticket (16 bytes): lookups both ways;
-//! - `s <ticket>` → [`TicketSummary`] (bincode);
-//! - `i ...` indexes and `c ...` counters: see [`index`](self::index) (module docs);
-//! - `w`, `f`, `x`: the inverted index, see `search.rs`.
+//! **Keys** (in the projection's one tree, see [`crate::Changes`]): only the primary records,
+//! so that an event costs one or two sled writes (and a rebuild chunk one per ticket):
+//! - `k`: how many ticket streams have started (u64 BE): the next ticket's number;
+//! - `s <ticket>` → [`TicketSummary`] (bincode), which carries the number;
+//! - `x <ticket>` → the ticket's tokens per text source, see `search.rs`.
+//!
+//! **The in-memory index** ([`ViewsMemory`], see `memory.rs`): the sets of tickets per field
+//! value, the sort orders and the postings, derived from the stored summaries and documents
+//! when the model is opened and then from each committed chunk. It is what queries read: a
+//! filtered, sorted page is a set intersection and an ordered walk, a count is a set's size.
 //!
 //! **Checkpoint semantics**: the runner writes a chunk's changes and its checkpoint in one
 //! batch, and `apply` reads through the chunk's overlay, so every event is applied exactly
-//! once and every index, counter and posting always agrees with the summaries. The model is a
-//! pure function of the log (no clock: times are `recorded_at`), so a rebuild gives the same
-//! digest as the live model. Bump [`VERSION`] whenever a key layout or a rule here changes.
+//! once; the index is a pure function of the stored records, so it always agrees with them.
+//! The model is a pure function of the log (no clock: times are `recorded_at`), so a rebuild
+//! gives the same digest as the live model. Bump [`VERSION`] whenever a key layout or a rule
+//! here changes.
 //!
-//! **Queries** ([`query`](self::query) functions and [`stats`](self::stats)) read a
-//! [`crate::ProjectionView`] only and say the position they reflect.
+//! **Queries** ([`query`](self::query) functions and [`stats`](self::stats)) read the index of
+//! a [`crate::ProjectionView`] only and say the position they reflect.
 
 mod index;
+mod memory;
 mod query;
 mod search;
 mod stats;
@@ -36,6 +42,7 @@ mod summary;
 mod tests;
 
 pub use index::{Field, SortField};
+pub use memory::ViewsMemory;
 pub use query::{
     count_filtered, counts, get, get_by_number, list, search, Count, CountsPage, FilterCount,
     ListPage, SearchPage, TicketFilter, TimeRange, ViewsError, MAX_PAGE, MAX_SCAN,
@@ -44,22 +51,22 @@ pub use search::tokenize;
 pub use stats::{daily, top, DailyStats, DayStat, TopPage};
 pub use summary::TicketSummary;
 
+use std::sync::Arc;
+
 use ledgerdesk_core::ticket::TicketEvent;
 use ledgerdesk_core::{DomainEvent, RecordedEvent, StreamKind};
-use ulid::Ulid;
 
 pub(crate) use crate::kv::{decode_value, load, save};
-use crate::{Changes, Projection, ProjectionError};
+use crate::{Changes, MemoryIndex, Projection, ProjectionError, ProjectionView};
 
 /// The projection's name (its trees and its status line).
 pub const NAME: &str = "views";
 /// The projection's version: bump to rebuild at start-up after a change of meaning.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 const STREAM_COUNT: &[u8] = b"k";
-const NUMBER_OF: u8 = b'm';
-const BY_NUMBER: u8 = b'n';
-const SUMMARY: u8 = b's';
+/// Prefix of summaries.
+pub(crate) const SUMMARY: u8 = b's';
 
 /// The ticket list read model.
 #[derive(Debug, Clone, Copy, Default)]
@@ -83,16 +90,17 @@ impl Projection for TicketViews {
             return Ok(());
         }
         let ticket = record.stream.id;
-        if record.version == 1 {
-            number_stream(changes, ticket)?;
-        }
+        let number = if record.version == 1 {
+            number_stream(changes)?
+        } else {
+            0
+        };
         let event = TicketEvent::from_recorded(record).map_err(|e| ProjectionError::Decode {
             position: record.position,
             detail: e.to_string(),
         })?;
         let key = keyed(SUMMARY, &ticket.to_bytes());
         let before: Option<TicketSummary> = load(changes, &key)?;
-        let number = load_raw_u64(changes, &keyed(NUMBER_OF, &ticket.to_bytes()))?.unwrap_or(0);
         let mut after = summary::evolve(before.as_ref(), &event, record, number);
         let text_applies = after.is_some() && !before.as_ref().is_some_and(|b| b.purged);
         if text_applies {
@@ -102,7 +110,6 @@ impl Projection for TicketViews {
                 }
             }
         }
-        index::sync(changes, before.as_ref(), after.as_ref())?;
         if after != before {
             match &after {
                 Some(s) => save(changes, &key, s)?,
@@ -111,22 +118,21 @@ impl Projection for TicketViews {
         }
         Ok(())
     }
+
+    fn open_memory(
+        &self,
+        view: &ProjectionView,
+    ) -> Result<Option<Arc<dyn MemoryIndex>>, ProjectionError> {
+        Ok(Some(Arc::new(ViewsMemory::load(view)?)))
+    }
 }
 
-/// Gives a new ticket stream the next number.
-fn number_stream(changes: &mut Changes<'_>, ticket: Ulid) -> Result<(), ProjectionError> {
+/// The number of a new ticket stream: the store numbers ticket streams from 1001 in the log
+/// order of their first event, and so does this.
+fn number_stream(changes: &mut Changes<'_>) -> Result<u64, ProjectionError> {
     let count = load_raw_u64(changes, STREAM_COUNT)?.unwrap_or(0) + 1;
-    let number = StreamKind::Ticket.first_number() - 1 + count;
     changes.insert(STREAM_COUNT, count.to_be_bytes().to_vec());
-    changes.insert(
-        &keyed(NUMBER_OF, &ticket.to_bytes()),
-        number.to_be_bytes().to_vec(),
-    );
-    changes.insert(
-        &keyed(BY_NUMBER, &number.to_be_bytes()),
-        ticket.to_bytes().to_vec(),
-    );
-    Ok(())
+    Ok(StreamKind::Ticket.first_number() - 1 + count)
 }
 
 /// `tag` followed by `rest`.
@@ -147,21 +153,4 @@ pub(crate) fn decode_u64(bytes: &[u8]) -> Result<u64, ProjectionError> {
 
 fn load_raw_u64(changes: &Changes<'_>, key: &[u8]) -> Result<Option<u64>, ProjectionError> {
     changes.get(key)?.map(|v| decode_u64(&v)).transpose()
-}
-
-/// Moves the counter at `key` by `delta`, saturating at zero; a counter at zero is removed,
-/// so the model holds no trace of values nobody has any more.
-pub(crate) fn bump(
-    changes: &mut Changes<'_>,
-    key: &[u8],
-    delta: i64,
-) -> Result<(), ProjectionError> {
-    let n = load_raw_u64(changes, key)?.unwrap_or(0);
-    let n = n.saturating_add_signed(delta);
-    if n == 0 {
-        changes.remove(key);
-    } else {
-        changes.insert(key, n.to_be_bytes().to_vec());
-    }
-    Ok(())
 }

@@ -1,38 +1,42 @@
-//! Queries over the `views` model: pure reads of a [`ProjectionView`], each answer carrying the
-//! position it reflects and, for pages, the cursor of the next page.
+//! Queries over the `views` model: pure reads of its in-memory index ([`ViewsMemory`]), each
+//! answer carrying the position it reflects and, for pages, the cursor of the next page.
 //!
-//! **Lists** drive from one index: the filter's most selective field (smallest maintained
-//! counter), or the `all` index when nothing is filtered, in the order asked for. The other
-//! filters are checked on each summary while paging. Work per page is bounded: a page stops
-//! after [`MAX_SCAN`] index keys even if it is not full, and returns a cursor to go on from
-//! there. A client must therefore follow `next` until it is `None`, and must not take a short
-//! (even empty) page for the end. Time ranges on the sorted field seek into the index and end
-//! the scan at the range's end.
+//! **Lists**: the filter's fields select sets of tickets, intersected (the smallest first);
+//! time ranges on fields other than the sort field are taken from their order as sets too.
+//! A small result set (at most the scan budget) is sorted whole; a large one is walked in the
+//! order asked for, keeping the tickets in the set, which finds a page after about
+//! `limit × scope / matches` keys. Work per page is bounded: a walk stops after [`MAX_SCAN`]
+//! keys even if the page is not full, and returns a cursor to go on from there. A client must
+//! therefore follow `next` until it is `None`, and must not take a short (even empty) page for
+//! the end. A time range on the sort field bounds the walk itself.
 //!
-//! **Cursors** are the hex of the last index key visited. A cursor names its own index (the key
-//! starts with the index's prefix), so a page goes on along the same index even if counters
-//! changed the choice since. Keys are unique and ordered, so pages never repeat or skip a
+//! **Cursors** are the hex of the sort order, the direction and the last key handed out (its
+//! sort value and ticket number). Keys are unique and ordered, so pages never repeat or skip a
 //! ticket whose sort key did not change, whatever is inserted before or after the cursor.
+
+use std::borrow::Cow;
+use std::ops::Bound;
 
 use ledgerdesk_core::ticket::StatusCategory;
 use ledgerdesk_core::Timestamp;
-use serde::de::DeserializeOwned;
+use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
 use super::index::{
-    self, counter_key, index_prefix, opt_id, scope_of, ticket_of_key, time_seek, value_to_text,
-    Field, SortField, ACTIVE, TRASHED,
+    self, number_of_key, opt_id, time_bounds, value_to_text, Field, SortField, SortKey, ACTIVE,
+    TRASHED,
 };
-use super::search::{frequency_key, posting_key, posting_prefix, tokenize};
+use super::memory::{slot_of, IndexState, Scope, ViewsMemory};
+use super::search::tokenize;
 use super::summary::TicketSummary;
-use super::{decode_u64, decode_value, keyed, BY_NUMBER, SUMMARY};
 use crate::{ProjectionError, ProjectionView};
 
 /// The largest page a query returns.
 pub const MAX_PAGE: usize = 100;
-/// The most index keys or postings one page visits before it returns with a cursor.
-pub const MAX_SCAN: usize = 2_000;
+/// The most keys one page walks before it returns with a cursor; also the largest result set
+/// sorted whole.
+pub const MAX_SCAN: usize = 5_000;
 
 /// Why a query was refused or failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -141,7 +145,7 @@ impl TicketFilter {
         out
     }
 
-    fn scope(&self) -> u8 {
+    fn scope(&self) -> usize {
         if self.trashed {
             TRASHED
         } else {
@@ -149,13 +153,21 @@ impl TicketFilter {
         }
     }
 
-    fn has_ranges(&self) -> bool {
-        self.created.is_set() || self.updated.is_set() || self.closed.is_set()
+    /// The time ranges that are set, with the order they are taken from.
+    fn ranges(&self) -> Vec<(SortField, TimeRange)> {
+        [
+            (SortField::Created, self.created),
+            (SortField::Updated, self.updated),
+            (SortField::Closed, self.closed),
+        ]
+        .into_iter()
+        .filter(|(_, r)| r.is_set())
+        .collect()
     }
 
     /// Whether a summary passes every filter.
     pub fn matches(&self, s: &TicketSummary) -> bool {
-        if s.purged || scope_of(s) != self.scope() {
+        if s.purged || index::scope_of(s) != self.scope() {
             return false;
         }
         let have = index::entries(s);
@@ -176,12 +188,11 @@ pub struct ListPage {
     /// The cursor of the next page; `None` at the end. A page can be short and still have a
     /// `next` (see the module docs).
     pub next: Option<String>,
-    /// The field whose index drove the scan.
+    /// The filtered field with the fewest tickets (`all` when none is filtered).
     pub driving: Field,
-    /// Index keys visited for this page.
+    /// Tickets or keys visited for this page.
     pub scanned: usize,
-    /// The number of matching tickets when a maintained counter knows it (at most one field
-    /// filtered, no time range); `None` otherwise (see [`count_filtered`]).
+    /// The number of matching tickets (with time ranges too).
     pub total: Option<u64>,
 }
 
@@ -192,11 +203,11 @@ pub struct SearchPage {
     pub position: u64,
     /// The terms searched for (all must occur), as tokenised.
     pub terms: Vec<String>,
-    /// Matching tickets, by ticket id.
+    /// Matching tickets, by number.
     pub items: Vec<TicketSummary>,
     /// The cursor of the next page; `None` at the end.
     pub next: Option<String>,
-    /// Postings visited for this page.
+    /// Matches visited for this page.
     pub scanned: usize,
 }
 
@@ -227,57 +238,10 @@ pub struct CountsPage {
 pub struct FilterCount {
     /// The log position the counts reflect.
     pub position: u64,
-    /// The exact number of matches, when one counter answers it.
+    /// The exact number of matches.
     pub exact: Option<u64>,
     /// Per filtered field, how many tickets have that value (each an upper bound of the list).
     pub per_field: Vec<(Field, u64)>,
-}
-
-/// What a page scan does with one key.
-enum Step {
-    Take(Box<TicketSummary>),
-    Skip,
-    /// Past the end of the query's range: the list is complete.
-    End,
-}
-
-struct Scanned {
-    items: Vec<TicketSummary>,
-    next: Option<String>,
-    scanned: usize,
-}
-
-/// Walks `prefix` from `after`, deciding per key, until `limit` items, `max_scan` keys or
-/// the end; the cursor is the last key visited when more keys follow.
-fn scan_page(
-    view: &ProjectionView,
-    prefix: &[u8],
-    (after, reverse): (Option<&[u8]>, bool),
-    limit: usize,
-    max_scan: usize,
-    mut step: impl FnMut(&[u8]) -> Result<Step, ViewsError>,
-) -> Result<Scanned, ViewsError> {
-    let mut out = Scanned {
-        items: Vec::new(),
-        next: None,
-        scanned: 0,
-    };
-    let mut last: Option<Vec<u8>> = None;
-    for item in view.scan(prefix, after, reverse) {
-        let (key, _) = item?;
-        if out.items.len() == limit || out.scanned >= max_scan {
-            out.next = last.map(hex::encode);
-            return Ok(out);
-        }
-        out.scanned += 1;
-        match step(&key)? {
-            Step::Take(s) => out.items.push(*s),
-            Step::Skip => {}
-            Step::End => return Ok(out),
-        }
-        last = Some(key);
-    }
-    Ok(out)
 }
 
 fn check_limit(limit: usize) -> Result<usize, ViewsError> {
@@ -288,40 +252,18 @@ fn check_limit(limit: usize) -> Result<usize, ViewsError> {
     }
 }
 
-fn decode_cursor(cursor: &str, prefixes: &[Vec<u8>]) -> Result<(usize, Vec<u8>), ViewsError> {
-    let key = hex::decode(cursor).map_err(|_| ViewsError::InvalidCursor)?;
-    prefixes
-        .iter()
-        .position(|p| key.len() > p.len() && key.starts_with(p))
-        .map(|i| (i, key))
-        .ok_or(ViewsError::InvalidCursor)
-}
-
-fn read<T: DeserializeOwned>(view: &ProjectionView, key: &[u8]) -> Result<Option<T>, ViewsError> {
-    Ok(view.get(key)?.map(|v| decode_value(&v)).transpose()?)
-}
-
-fn read_u64(view: &ProjectionView, key: &[u8]) -> Result<u64, ViewsError> {
-    Ok(view
-        .get(key)?
-        .map(|v| decode_u64(&v))
-        .transpose()?
-        .unwrap_or(0))
-}
-
-fn summary_of(view: &ProjectionView, ticket: Option<Ulid>) -> Result<TicketSummary, ViewsError> {
-    let inconsistent = || {
+/// The model's index; a `views` view always has one.
+fn index(view: &ProjectionView) -> Result<&ViewsMemory, ViewsError> {
+    view.memory::<ViewsMemory>().ok_or_else(|| {
         ViewsError::Projection(ProjectionError::Inconsistent(
-            "an index key names a ticket without a summary".to_owned(),
+            "the views model has no in-memory index".to_owned(),
         ))
-    };
-    let ticket = ticket.ok_or_else(inconsistent)?;
-    get(view, ticket)?.ok_or_else(inconsistent)
+    })
 }
 
 /// The summary of one ticket (a purged ticket's is a tombstone with `purged` set).
 pub fn get(view: &ProjectionView, ticket: Ulid) -> Result<Option<TicketSummary>, ViewsError> {
-    read(view, &keyed(SUMMARY, &ticket.to_bytes()))
+    Ok(index(view)?.read().by_id(ticket).cloned())
 }
 
 /// The summary of the ticket with this number (Trudesk `uid`, HelpDeskZ and SDP ids).
@@ -329,13 +271,94 @@ pub fn get_by_number(
     view: &ProjectionView,
     number: u64,
 ) -> Result<Option<TicketSummary>, ViewsError> {
-    let Some(id) = view.get(&keyed(BY_NUMBER, &number.to_be_bytes()))? else {
+    let Ok(slot) = slot_of(number) else {
         return Ok(None);
     };
-    let id: [u8; 16] = id.as_slice().try_into().map_err(|_| {
-        ProjectionError::Inconsistent("a number maps to a malformed ticket id".to_owned())
-    })?;
-    get(view, Ulid::from_bytes(id))
+    Ok(index(view)?.read().row(slot).cloned())
+}
+
+/// The tickets of `scope` whose time in order `sort` lies in `range`.
+fn in_range(scope: &Scope, sort: SortField, range: TimeRange) -> RoaringBitmap {
+    let from = range.from.map_or(i64::MIN, |t| t.0);
+    let to = range.to.map_or(i64::MAX, |t| t.0);
+    let mut out = RoaringBitmap::new();
+    if let Some((lo, hi)) = time_bounds(sort, from, to) {
+        for key in scope.order(sort).range(lo..=hi) {
+            if let Ok(slot) = slot_of(number_of_key(sort, key)) {
+                out.insert(slot);
+            }
+        }
+    }
+    out
+}
+
+/// The tickets a filter selects, except for a time range on `except` (walked, not collected);
+/// `None` when a filtered value is held by no ticket. Also the field with the fewest tickets.
+fn selection<'a>(
+    scope: &'a Scope,
+    filter: &TicketFilter,
+    except: Option<SortField>,
+) -> (Option<Cow<'a, RoaringBitmap>>, Field, Vec<(Field, u64)>) {
+    let mut sets = Vec::new();
+    let mut per_field = Vec::new();
+    let mut entries = filter.entries();
+    if entries.is_empty() {
+        entries.push((Field::All, Vec::new()));
+    }
+    let mut missing = false;
+    for (field, value) in &entries {
+        match scope.with(*field, value) {
+            Some(set) => {
+                per_field.push((*field, set.len()));
+                sets.push((*field, set));
+            }
+            None => {
+                per_field.push((*field, 0));
+                missing = true;
+            }
+        }
+    }
+    let driving = per_field
+        .iter()
+        .min_by_key(|(_, n)| *n)
+        .map_or(Field::All, |(f, _)| *f);
+    if missing {
+        return (None, driving, per_field);
+    }
+    sets.sort_by_key(|(_, set)| set.len());
+    let mut selected: Option<Cow<'a, RoaringBitmap>> = None;
+    for (_, set) in sets {
+        selected = Some(match selected {
+            None => Cow::Borrowed(set),
+            Some(acc) => Cow::Owned(acc.as_ref() & set),
+        });
+    }
+    for (order, range) in filter.ranges() {
+        if Some(order) == except
+            || (except == Some(SortField::Number) && order == SortField::Created)
+        {
+            continue;
+        }
+        let within = in_range(scope, order, range);
+        selected = selected.map(|acc| Cow::Owned(acc.as_ref() & &within));
+    }
+    (selected, driving, per_field)
+}
+
+fn encode_cursor(sort: SortField, descending: bool, key: &SortKey) -> String {
+    let mut bytes = vec![b'l', sort.code(), u8::from(descending)];
+    bytes.extend_from_slice(key);
+    hex::encode(bytes)
+}
+
+fn decode_cursor(cursor: &str, sort: SortField, descending: bool) -> Result<SortKey, ViewsError> {
+    let bytes = hex::decode(cursor).map_err(|_| ViewsError::InvalidCursor)?;
+    match bytes.split_first_chunk::<3>() {
+        Some((head, key)) if *head == [b'l', sort.code(), u8::from(descending)] => {
+            key.try_into().map_err(|_| ViewsError::InvalidCursor)
+        }
+        _ => Err(ViewsError::InvalidCursor),
+    }
 }
 
 /// A page of tickets matching `filter`, sorted by `sort`, from `cursor` (a `next` of the same
@@ -361,120 +384,174 @@ pub(crate) fn list_within(
     max_scan: usize,
 ) -> Result<ListPage, ViewsError> {
     let limit = check_limit(limit)?;
-    let scope = filter.scope();
-    let mut candidates = filter.entries();
-    if candidates.is_empty() {
-        candidates.push((Field::All, Vec::new()));
-    }
-    let prefixes: Vec<Vec<u8>> = candidates
-        .iter()
-        .map(|(f, v)| index_prefix(scope, *f, v, sort))
-        .collect();
-    let (driver, mut after) = match cursor {
-        Some(c) => {
-            let (i, key) = decode_cursor(c, &prefixes)?;
-            (i, Some(key))
-        }
-        None => {
-            let mut best = (0, u64::MAX);
-            for (i, (f, v)) in candidates.iter().enumerate() {
-                let n = read_u64(view, &counter_key(scope, *f, v))?;
-                if n < best.1 {
-                    best = (i, n);
-                }
-            }
-            (best.0, None)
-        }
+    let after = cursor
+        .map(|c| decode_cursor(c, sort, descending))
+        .transpose()?;
+    let memory = index(view)?;
+    let state = memory.read();
+    let scope = &state.scopes[filter.scope()];
+    let (selected, driving, _) = selection(scope, filter, Some(sort));
+    let empty = |scanned| ListPage {
+        position: state.position,
+        items: Vec::new(),
+        next: None,
+        driving,
+        scanned,
+        total: Some(0),
     };
-    let prefix = &prefixes[driver];
+    let Some(selected) = selected else {
+        return Ok(empty(0));
+    };
+    // The walk's bounds: the sort field's own time range, then the cursor.
     let range = match sort {
         SortField::Created | SortField::Number => filter.created,
         SortField::Updated => filter.updated,
         SortField::Closed => filter.closed,
         SortField::Priority | SortField::Status => TimeRange::default(),
     };
-    // Seek to the range's start in the scan's direction; the cursor wins once past it.
-    let seek = match (descending, range.from, range.to) {
-        (false, Some(from), _) => time_seek(sort, from.0),
-        (true, _, Some(to)) if to.0 < i64::MAX => time_seek(sort, to.0 + 1),
-        _ => None,
-    };
-    if let Some(seek) = seek {
-        let mut s = prefix.clone();
-        s.extend(seek);
-        after = Some(match after {
-            Some(a) if (a > s) != descending => a,
-            _ => s,
-        });
+    let (mut lo, mut hi) = (Bound::Unbounded, Bound::Unbounded);
+    if range.is_set() {
+        let from = range.from.map_or(i64::MIN, |t| t.0);
+        let to = range.to.map_or(i64::MAX, |t| t.0);
+        if let Some((a, b)) = time_bounds(sort, from, to) {
+            (lo, hi) = (Bound::Included(a), Bound::Included(b));
+        }
     }
-    let sort_time = |s: &TicketSummary| match sort {
-        SortField::Created | SortField::Number => Some(s.created_at),
-        SortField::Updated => Some(s.updated_at),
-        SortField::Closed => s.closed_at,
-        SortField::Priority | SortField::Status => None,
-    };
-    let page = scan_page(
-        view,
-        prefix,
-        (after.as_deref(), descending),
-        limit,
-        max_scan,
-        |key| {
-            let s = summary_of(view, ticket_of_key(key))?;
-            if range.is_set() {
-                let past = match (descending, sort_time(&s)) {
-                    // Unclosed tickets sort after every closed one, so they end an ascending scan.
-                    (false, None) => true,
-                    (false, Some(t)) => range.to.is_some_and(|to| t > to),
-                    (true, Some(t)) => range.from.is_some_and(|from| t < from),
-                    (true, None) => false,
-                };
-                if past {
-                    return Ok(Step::End);
-                }
+    if let Some(after) = after {
+        if descending {
+            if !matches!(hi, Bound::Included(b) if b < after) {
+                hi = Bound::Excluded(after);
             }
-            Ok(if filter.matches(&s) {
-                Step::Take(Box::new(s))
-            } else {
-                Step::Skip
-            })
-        },
-    )?;
-    let total = if candidates.len() == 1 && !filter.has_ranges() {
-        let (f, v) = &candidates[0];
-        Some(read_u64(view, &counter_key(scope, *f, v))?)
+        } else if !matches!(lo, Bound::Included(a) if a > after) {
+            lo = Bound::Excluded(after);
+        }
+    }
+    if matches!((lo, hi), (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) if a > b)
+    {
+        return Ok(empty(0));
+    }
+    let total = Some(if range.is_set() {
+        (selected.as_ref() & &in_range(scope, sort, range)).len()
     } else {
-        None
+        selected.len()
+    });
+    let mut page = if selected.len() <= max_scan as u64 {
+        sort_whole(&state, &selected, (sort, descending), (lo, hi), limit)?
+    } else {
+        walk(
+            &state,
+            scope,
+            &selected,
+            (sort, descending),
+            (lo, hi),
+            limit,
+            max_scan,
+        )?
     };
+    page.driving = driving;
+    page.total = total;
+    Ok(page)
+}
+
+/// A page from a small selection: every member's key, sorted.
+fn sort_whole(
+    state: &IndexState,
+    selected: &RoaringBitmap,
+    (sort, descending): (SortField, bool),
+    bounds: (Bound<SortKey>, Bound<SortKey>),
+    limit: usize,
+) -> Result<ListPage, ViewsError> {
+    let mut keyed = Vec::with_capacity(selected.len() as usize);
+    for slot in selected {
+        let row = state.row(slot).ok_or_else(missing_row)?;
+        let key = index::sort_key(sort, row);
+        if std::ops::RangeBounds::contains(&bounds, &key) {
+            keyed.push((key, row));
+        }
+    }
+    keyed.sort_unstable_by_key(|(key, _)| *key);
+    if descending {
+        keyed.reverse();
+    }
+    let more = keyed.len() > limit;
+    keyed.truncate(limit);
     Ok(ListPage {
-        position: view.position(),
-        items: page.items,
-        next: page.next,
-        driving: candidates[driver].0,
-        scanned: page.scanned,
-        total,
+        position: state.position,
+        next: more
+            .then(|| {
+                keyed
+                    .last()
+                    .map(|(k, _)| encode_cursor(sort, descending, k))
+            })
+            .flatten(),
+        items: keyed.into_iter().map(|(_, row)| row.clone()).collect(),
+        driving: Field::All,
+        scanned: selected.len() as usize,
+        total: None,
     })
 }
 
-/// The counters behind a filtered list: exact when one field (or none) is filtered and no
-/// time range is set; otherwise each filtered field's count, an upper bound.
+/// A page from a large selection: the order walked from the cursor, keeping the members.
+fn walk(
+    state: &IndexState,
+    scope: &Scope,
+    selected: &RoaringBitmap,
+    (sort, descending): (SortField, bool),
+    bounds: (Bound<SortKey>, Bound<SortKey>),
+    limit: usize,
+    max_scan: usize,
+) -> Result<ListPage, ViewsError> {
+    let range = scope.order(sort).range(bounds);
+    let mut keys: Box<dyn Iterator<Item = &SortKey>> = if descending {
+        Box::new(range.rev())
+    } else {
+        Box::new(range)
+    };
+    let mut items = Vec::new();
+    let mut scanned = 0;
+    let mut last: Option<&SortKey> = None;
+    let mut next = None;
+    for key in keys.by_ref() {
+        if items.len() == limit || scanned >= max_scan {
+            next = last.map(|k| encode_cursor(sort, descending, k));
+            break;
+        }
+        scanned += 1;
+        last = Some(key);
+        let slot = slot_of(number_of_key(sort, key))?;
+        if selected.contains(slot) {
+            items.push(state.row(slot).ok_or_else(missing_row)?.clone());
+        }
+    }
+    Ok(ListPage {
+        position: state.position,
+        items,
+        next,
+        driving: Field::All,
+        scanned,
+        total: None,
+    })
+}
+
+fn missing_row() -> ViewsError {
+    ViewsError::Projection(ProjectionError::Inconsistent(
+        "an index names a ticket without a summary".to_owned(),
+    ))
+}
+
+/// How many tickets match `filter` (time ranges included), and how many have each filtered
+/// value.
 pub fn count_filtered(
     view: &ProjectionView,
     filter: &TicketFilter,
 ) -> Result<FilterCount, ViewsError> {
-    let scope = filter.scope();
-    let mut entries = filter.entries();
-    if entries.is_empty() {
-        entries.push((Field::All, Vec::new()));
-    }
-    let mut per_field = Vec::with_capacity(entries.len());
-    for (f, v) in &entries {
-        per_field.push((*f, read_u64(view, &counter_key(scope, *f, v))?));
-    }
-    let exact = (per_field.len() == 1 && !filter.has_ranges()).then(|| per_field[0].1);
+    let memory = index(view)?;
+    let state = memory.read();
+    let scope = &state.scopes[filter.scope()];
+    let (selected, _, per_field) = selection(scope, filter, None);
     Ok(FilterCount {
-        position: view.position(),
-        exact,
+        position: state.position,
+        exact: Some(selected.map_or(0, |s| s.len())),
         per_field,
     })
 }
@@ -489,28 +566,42 @@ pub fn counts(
     limit: usize,
 ) -> Result<CountsPage, ViewsError> {
     let limit = check_limit(limit)?;
-    let prefix = counter_key(if trashed { TRASHED } else { ACTIVE }, field, &[]);
     let after = match cursor {
-        Some(c) => Some(decode_cursor(c, std::slice::from_ref(&prefix))?.1),
+        Some(c) => {
+            let bytes = hex::decode(c).map_err(|_| ViewsError::InvalidCursor)?;
+            match bytes.split_first_chunk::<2>() {
+                Some((head, value)) if *head == [b'v', field.code()] => Some(value.to_vec()),
+                _ => return Err(ViewsError::InvalidCursor),
+            }
+        }
         None => None,
     };
+    let memory = index(view)?;
+    let state = memory.read();
+    let scope = &state.scopes[if trashed { TRASHED } else { ACTIVE }];
     let mut counts = Vec::new();
-    let mut last: Option<Vec<u8>> = None;
     let mut next = None;
-    for item in view.scan(&prefix, after.as_deref(), false) {
-        let (key, value) = item?;
-        if counts.len() == limit {
-            next = last.take().map(hex::encode);
-            break;
+    if let Some(values) = scope.values(field) {
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let mut last: Option<&Vec<u8>> = None;
+        for (value, set) in values.range((start, Bound::Unbounded)) {
+            if counts.len() == limit {
+                next = last.map(|v| {
+                    let mut c = vec![b'v', field.code()];
+                    c.extend_from_slice(v);
+                    hex::encode(c)
+                });
+                break;
+            }
+            counts.push(Count {
+                value: value_to_text(field, value)?,
+                count: set.len(),
+            });
+            last = Some(value);
         }
-        counts.push(Count {
-            value: value_to_text(field, &key[prefix.len()..])?,
-            count: decode_u64(&value)?,
-        });
-        last = Some(key);
     }
     Ok(CountsPage {
-        position: view.position(),
+        position: state.position,
         field,
         counts,
         next,
@@ -518,8 +609,8 @@ pub fn counts(
 }
 
 /// Tickets whose subject, description or public replies contain every term of `text` (see
-/// [`tokenize`]), among active (or trashed) tickets, by ticket id. Drives from the rarest term
-/// and checks the others per ticket; bounded per page like [`list`].
+/// [`tokenize`]), among active (or trashed) tickets, by number: the intersection of the
+/// terms' postings, rarest first.
 pub fn search(
     view: &ProjectionView,
     text: &str,
@@ -528,61 +619,62 @@ pub fn search(
     limit: usize,
 ) -> Result<SearchPage, ViewsError> {
     let limit = check_limit(limit)?;
+    let after = match cursor {
+        Some(c) => {
+            let bytes = hex::decode(c).map_err(|_| ViewsError::InvalidCursor)?;
+            match bytes.split_first_chunk::<1>() {
+                Some(([b's'], n)) => Some(u32::from_be_bytes(
+                    n.try_into().map_err(|_| ViewsError::InvalidCursor)?,
+                )),
+                _ => return Err(ViewsError::InvalidCursor),
+            }
+        }
+        None => None,
+    };
     let terms: Vec<String> = tokenize(text).into_iter().collect();
-    let empty = |terms| SearchPage {
-        position: view.position(),
+    let memory = index(view)?;
+    let state = memory.read();
+    let mut page = SearchPage {
+        position: state.position,
         terms,
         items: Vec::new(),
         next: None,
         scanned: 0,
     };
-    if terms.is_empty() {
-        return Ok(empty(terms));
+    let mut postings = Vec::with_capacity(page.terms.len());
+    for term in &page.terms {
+        match state.posting(term) {
+            Some(p) => postings.push(p),
+            None => return Ok(page),
+        }
     }
-    let prefixes: Vec<Vec<u8>> = terms.iter().map(|t| posting_prefix(t)).collect();
-    let (driver, after) = match cursor {
-        Some(c) => {
-            let (i, key) = decode_cursor(c, &prefixes)?;
-            (i, Some(key))
-        }
-        None => {
-            let mut best = (0, u64::MAX);
-            for (i, t) in terms.iter().enumerate() {
-                let n = read_u64(view, &frequency_key(t))?;
-                if n < best.1 {
-                    best = (i, n);
-                }
-            }
-            if best.1 == 0 {
-                return Ok(empty(terms));
-            }
-            (best.0, None)
-        }
+    postings.sort_by_key(|p| p.len());
+    let Some((first, rest)) = postings.split_first() else {
+        return Ok(page);
     };
-    let scan = (after.as_deref(), false);
-    let page = scan_page(view, &prefixes[driver], scan, limit, MAX_SCAN, |key| {
-        let ticket = ticket_of_key(key);
-        for (i, t) in terms.iter().enumerate() {
-            if i != driver {
-                if let Some(id) = ticket {
-                    if view.get(&posting_key(t, id))?.is_none() {
-                        return Ok(Step::Skip);
-                    }
-                }
-            }
+    let scope = &state.scopes[if trashed { TRASHED } else { ACTIVE }];
+    let Some(all) = scope.all() else {
+        return Ok(page);
+    };
+    let mut matches: RoaringBitmap = *first & all;
+    for p in rest {
+        matches &= *p;
+    }
+    let from = after.map_or(0, |a| a.saturating_add(1));
+    let mut last = None;
+    for slot in matches.range(from..) {
+        if page.items.len() == limit {
+            page.next = last.map(|s: u32| {
+                let mut c = vec![b's'];
+                c.extend(s.to_be_bytes());
+                hex::encode(c)
+            });
+            break;
         }
-        let s = summary_of(view, ticket)?;
-        Ok(if !s.purged && s.trashed == trashed {
-            Step::Take(Box::new(s))
-        } else {
-            Step::Skip
-        })
-    })?;
-    Ok(SearchPage {
-        position: view.position(),
-        terms,
-        items: page.items,
-        next: page.next,
-        scanned: page.scanned,
-    })
+        page.scanned += 1;
+        page.items
+            .push(state.row(slot).ok_or_else(missing_row)?.clone());
+        last = Some(slot);
+    }
+    Ok(page)
 }

@@ -1,12 +1,9 @@
 //! The inverted index for text search over subject, description and public replies.
 //!
-//! Keys:
-//! - `w <token> 0x00 <ticket>` (empty value): a posting. Tokens never contain `0x00`, so the
-//!   token's postings are the prefix `w <token> 0x00`.
-//! - `f <token>` (u64 BE): how many tickets hold the token, so a query drives from its
-//!   rarest term.
-//! - `x <ticket>`: the ticket's tokens per text source (subject, description, each reply), so
-//!   an edit, a deleted reply or a purge removes exactly the postings no source needs any more.
+//! Stored: `x <ticket>` → the ticket's tokens per text source (subject, description, each
+//! reply), so an edit or a deleted reply changes exactly its source, and a purge removes the
+//! document. The postings (token → tickets) are derived from the documents in memory
+//! ([`super::memory`]): one sled write per text event, however many tokens it holds.
 //!
 //! Internal notes are not indexed: a search serves requesters too, and notes are never theirs
 //! to see.
@@ -18,15 +15,11 @@ use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
 use super::index::id_bytes;
-use super::{bump, load, save};
+use super::{load, save};
 use crate::{Changes, ProjectionError};
 
-/// Prefix of postings.
-pub(crate) const POSTING: u8 = b'w';
-/// Prefix of document frequencies.
-pub(crate) const FREQUENCY: u8 = b'f';
 /// Prefix of the per-ticket token documents.
-const DOCUMENT: u8 = b'x';
+pub(crate) const DOCUMENT: u8 = b'x';
 /// Longer tokens are cut to this many characters (in documents and queries alike), to bound
 /// key sizes.
 const MAX_TOKEN_CHARS: usize = 48;
@@ -41,7 +34,7 @@ pub fn tokenize(text: &str) -> BTreeSet<String> {
 
 /// Where a ticket's text comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-enum Source {
+pub(crate) enum Source {
     Subject,
     Description,
     Reply(u128),
@@ -49,12 +42,13 @@ enum Source {
 
 /// A ticket's tokens per source.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct TextDoc {
+pub(crate) struct TextDoc {
     sources: BTreeMap<Source, BTreeSet<String>>,
 }
 
 impl TextDoc {
-    fn tokens(&self) -> BTreeSet<String> {
+    /// Every token of every source.
+    pub(crate) fn tokens(&self) -> BTreeSet<String> {
         self.sources.values().flatten().cloned().collect()
     }
 
@@ -66,29 +60,6 @@ impl TextDoc {
             .count();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
-}
-
-/// `w <token> 0x00`: the prefix of a token's postings.
-pub(crate) fn posting_prefix(token: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(token.len() + 2);
-    k.push(POSTING);
-    k.extend_from_slice(token.as_bytes());
-    k.push(0);
-    k
-}
-
-/// `w <token> 0x00 <ticket>`.
-pub(crate) fn posting_key(token: &str, ticket: Ulid) -> Vec<u8> {
-    let mut k = posting_prefix(token);
-    k.extend_from_slice(&id_bytes(ticket));
-    k
-}
-
-/// `f <token>`.
-pub(crate) fn frequency_key(token: &str) -> Vec<u8> {
-    let mut k = vec![FREQUENCY];
-    k.extend_from_slice(token.as_bytes());
-    k
 }
 
 fn document_key(ticket: Ulid) -> Vec<u8> {
@@ -153,15 +124,6 @@ pub(crate) fn apply(
         after
             .sources
             .insert(Source::Description, tokenize(&c.description));
-    }
-    let (old, new) = (before.tokens(), after.tokens());
-    for token in old.difference(&new) {
-        changes.remove(&posting_key(token, ticket));
-        bump(changes, &frequency_key(token), -1)?;
-    }
-    for token in new.difference(&old) {
-        changes.insert(&posting_key(token, ticket), Vec::new());
-        bump(changes, &frequency_key(token), 1)?;
     }
     if after.sources.is_empty() {
         changes.remove(&key);

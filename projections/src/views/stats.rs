@@ -2,16 +2,25 @@
 //! `tickets/count/topgroups`): tickets created and closed per UTC day, and the largest
 //! counters of a field (tags, groups, agents...).
 //!
-//! Everything is read from the maintained counters of active (not trashed, not purged)
-//! tickets, so a statistic is the current state of the desk: a ticket reopened is no longer
+//! Everything is read from the index's sets of active (not trashed, not purged) tickets, so a statistic is the current state of the desk: a ticket reopened is no longer
 //! counted on the day it was closed, a trashed one drops out until restored. Days are UTC.
 
 use serde::Serialize;
 
-use super::decode_u64;
-use super::index::{counter_key, from_ordered_i64, ordered_i64, value_to_text, Field, ACTIVE};
+use std::ops::Bound;
+
+use super::index::{from_ordered_i64, ordered_i64, value_to_text, Field, ACTIVE};
+use super::memory::{IndexState, ViewsMemory};
 use super::query::{Count, ViewsError};
-use crate::ProjectionView;
+use crate::{ProjectionError, ProjectionView};
+
+fn index(view: &ProjectionView) -> Result<&ViewsMemory, ViewsError> {
+    view.memory::<ViewsMemory>().ok_or_else(|| {
+        ViewsError::Projection(ProjectionError::Inconsistent(
+            "the views model has no in-memory index".to_owned(),
+        ))
+    })
+}
 
 /// The longest range [`daily`] answers, in days (a little over three years).
 pub const MAX_DAYS: i64 = 1_100;
@@ -67,10 +76,12 @@ pub(crate) fn civil_date(day: i64) -> String {
 /// Created and closed counts for each UTC day from `from_day` to `to_day` (day numbers,
 /// inclusive; at most [`MAX_DAYS`] days, else an empty answer).
 pub fn daily(view: &ProjectionView, from_day: i64, to_day: i64) -> Result<DailyStats, ViewsError> {
+    let memory = index(view)?;
+    let state = memory.read();
     let mut days = Vec::new();
     if to_day >= from_day && to_day - from_day < MAX_DAYS {
-        let created = day_counters(view, Field::CreatedDay, from_day, to_day)?;
-        let closed = day_counters(view, Field::ClosedDay, from_day, to_day)?;
+        let created = day_counters(&state, Field::CreatedDay, from_day, to_day);
+        let closed = day_counters(&state, Field::ClosedDay, from_day, to_day);
         let find = |v: &[(i64, u64)], d: i64| {
             v.binary_search_by_key(&d, |e| e.0)
                 .map(|i| v[i].1)
@@ -86,7 +97,7 @@ pub fn daily(view: &ProjectionView, from_day: i64, to_day: i64) -> Result<DailyS
         }
     }
     Ok(DailyStats {
-        position: view.position(),
+        position: state.position,
         days,
     })
 }
@@ -94,46 +105,37 @@ pub fn daily(view: &ProjectionView, from_day: i64, to_day: i64) -> Result<DailyS
 /// The `n` largest counters of `field` among active tickets. Reads every value of the field:
 /// meant for fields with few values (tags, groups, agents, statuses, priorities).
 pub fn top(view: &ProjectionView, field: Field, n: usize) -> Result<TopPage, ViewsError> {
-    let prefix = counter_key(ACTIVE, field, &[]);
+    let memory = index(view)?;
+    let state = memory.read();
     let mut all = Vec::new();
-    for item in view.scan(&prefix, None, false) {
-        let (key, value) = item?;
-        all.push(Count {
-            value: value_to_text(field, &key[prefix.len()..])?,
-            count: decode_u64(&value)?,
-        });
+    if let Some(values) = state.scopes[ACTIVE].values(field) {
+        for (value, set) in values {
+            all.push(Count {
+                value: value_to_text(field, value)?,
+                count: set.len(),
+            });
+        }
     }
     all.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     all.truncate(n);
     Ok(TopPage {
-        position: view.position(),
+        position: state.position,
         field,
         counts: all,
     })
 }
 
-/// Reads every counter of `field` in the active scope whose value lies in `[from, to]` (day
-/// fields): the statistics' source.
-fn day_counters(
-    view: &ProjectionView,
-    field: Field,
-    from: i64,
-    to: i64,
-) -> Result<Vec<(i64, u64)>, ViewsError> {
-    let prefix = counter_key(ACTIVE, field, &[]);
-    let start = from
-        .checked_sub(1)
-        .map(|d| counter_key(ACTIVE, field, &ordered_i64(d)));
-    let mut out = Vec::new();
-    for item in view.scan(&prefix, start.as_deref(), false) {
-        let (key, value) = item?;
-        let Some(day) = from_ordered_i64(&key[prefix.len()..]) else {
-            continue;
-        };
-        if day > to {
-            break;
-        }
-        out.push((day, decode_u64(&value)?));
-    }
-    Ok(out)
+/// The number of active tickets per day of `field` (a day field) in `[from, to]`.
+fn day_counters(state: &IndexState, field: Field, from: i64, to: i64) -> Vec<(i64, u64)> {
+    let Some(values) = state.scopes[ACTIVE].values(field) else {
+        return Vec::new();
+    };
+    let range = (
+        Bound::Included(ordered_i64(from).to_vec()),
+        Bound::Included(ordered_i64(to).to_vec()),
+    );
+    values
+        .range(range)
+        .filter_map(|(value, set)| Some((from_ordered_i64(value)?, set.len())))
+        .collect()
 }

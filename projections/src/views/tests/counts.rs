@@ -78,7 +78,7 @@ async fn counters_follow_updates_moves_trash_restore_and_purge() {
     );
     assert_eq!(rest.next, None);
 
-    // A filtered list: exact for one field, upper bounds per field otherwise.
+    // A filtered list: exact counts, with each field's own count beside.
     let g1 = TicketFilter {
         group: Some(Some(G1)),
         ..TicketFilter::default()
@@ -95,7 +95,8 @@ async fn counters_follow_updates_moves_trash_restore_and_purge() {
         ..g1.clone()
     };
     let counted = count_filtered(&view, &both).unwrap();
-    assert_eq!(counted.exact, None);
+    // G1 holds 1001 (AGENT), 1003 (AGENT2) and 1005 (unassigned).
+    assert_eq!(counted.exact, Some(1));
     assert_eq!(counted.per_field, [(Field::Group, 3), (Field::Agent, 2)]);
 
     // Reassign 1002 from (G2, nobody) to (G1, AGENT2); give 1003 a priority.

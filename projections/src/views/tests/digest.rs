@@ -81,8 +81,61 @@ proptest! {
                     assert!(!hit.purged && !hit.trashed);
                 }
             }
+            // The index built event by event, the one loaded from the stored records and the
+            // one a rebuild builds in its own chunks answer alike.
+            let incremental = answers(&view);
+            let loaded = crate::ProjectionView {
+                memory: Some(std::sync::Arc::new(crate::views::ViewsMemory::load(&view).unwrap())),
+                ..view.clone()
+            };
+            assert_eq!(answers(&loaded), incremental);
             desk.runner.rebuild(NAME).await.unwrap();
             assert_eq!(desk.runner.digest(NAME).unwrap(), live);
+            assert_eq!(answers(&desk.view().await), incremental);
         });
     }
+}
+
+/// Every list order both ways, every count and every search, in both scopes, as text.
+fn answers(view: &crate::ProjectionView) -> Vec<String> {
+    use crate::views::{counts, Field};
+    let mut out = Vec::new();
+    for trashed in [false, true] {
+        let filter = TicketFilter {
+            trashed,
+            ..TicketFilter::default()
+        };
+        for sort in [
+            SortField::Created,
+            SortField::Updated,
+            SortField::Closed,
+            SortField::Priority,
+            SortField::Status,
+        ] {
+            for descending in [false, true] {
+                let page = list(view, &filter, sort, descending, None, 100).unwrap();
+                out.push(format!(
+                    "{sort:?} {descending} {:?}",
+                    page.items
+                        .iter()
+                        .map(|s| (s.number, s.version))
+                        .collect::<Vec<_>>()
+                ));
+            }
+        }
+        for field in Field::ALL {
+            out.push(format!(
+                "{field:?} {:?}",
+                counts(view, field, trashed, None, 100).unwrap().counts
+            ));
+        }
+        for word in WORDS {
+            let hits = search(view, word, trashed, None, 100).unwrap().items;
+            out.push(format!(
+                "{word} {:?}",
+                hits.iter().map(|s| s.number).collect::<Vec<_>>()
+            ));
+        }
+    }
+    out
 }
