@@ -15,6 +15,9 @@ pub type Write = (Vec<u8>, Option<Vec<u8>>);
 
 const DATA: u8 = 0x00;
 pub(crate) const CHECKPOINT_KEY: &[u8] = &[0xFF, b'c'];
+/// Present while a rebuild writes a window in several batches: a tree that holds it after a
+/// crash is half written and is rebuilt from scratch.
+pub(crate) const FLUSHING_KEY: &[u8] = &[0xFF, b'f'];
 
 pub(crate) fn data_key(key: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(key.len() + 1);
@@ -23,10 +26,14 @@ pub(crate) fn data_key(key: &[u8]) -> Vec<u8> {
     k
 }
 
-/// Pending changes of one chunk over a projection's tree: reads see earlier writes.
+/// Pending changes of one chunk (or, in a rebuild, of a window of chunks) over a projection's
+/// tree: reads see earlier writes, and a key written many times is written to sled once.
 pub struct Changes<'a> {
     tree: &'a sled::Tree,
+    /// By user key (without the data prefix).
     pending: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Roughly what `pending` holds, in bytes.
+    bytes: usize,
 }
 
 impl<'a> Changes<'a> {
@@ -34,39 +41,46 @@ impl<'a> Changes<'a> {
         Changes {
             tree,
             pending: BTreeMap::new(),
+            bytes: 0,
         }
     }
 
     /// The current value of `key`, including this chunk's writes.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
-        let k = data_key(key);
-        if let Some(v) = self.pending.get(&k) {
+        if let Some(v) = self.pending.get(key) {
             return Ok(v.clone());
         }
-        Ok(self.tree.get(&k)?.map(|v| v.to_vec()))
+        Ok(self.tree.get(data_key(key))?.map(|v| v.to_vec()))
     }
 
     /// Sets `key` to `value`.
     pub fn insert(&mut self, key: &[u8], value: Vec<u8>) {
-        self.pending.insert(data_key(key), Some(value));
+        self.bytes += key.len() + value.len() + PER_KEY_OVERHEAD;
+        self.pending.insert(key.to_vec(), Some(value));
     }
 
     /// Removes `key`.
     pub fn remove(&mut self, key: &[u8]) {
-        self.pending.insert(data_key(key), None);
+        self.bytes += key.len() + PER_KEY_OVERHEAD;
+        self.pending.insert(key.to_vec(), None);
+    }
+
+    /// Roughly how many bytes the pending writes hold (it counts rewrites of a key again, so
+    /// it errs high).
+    pub(crate) fn pending_bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Keys under `prefix` as they stand with this chunk's writes, in order (for models that
     /// must visit a small set, e.g. a ticket's entries; not for whole-model scans).
     pub fn keys_with_prefix(&self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, ProjectionError> {
-        let p = data_key(prefix);
         let mut keys: BTreeMap<Vec<u8>, bool> = BTreeMap::new();
-        for item in self.tree.scan_prefix(&p) {
+        for item in self.tree.scan_prefix(data_key(prefix)) {
             let (k, _) = item?;
-            keys.insert(k.to_vec(), true);
+            keys.insert(k[1..].to_vec(), true);
         }
-        for (k, v) in self.pending.range(p.clone()..) {
-            if !k.starts_with(&p) {
+        for (k, v) in self.pending.range(prefix.to_vec()..) {
+            if !k.starts_with(prefix) {
                 break;
             }
             keys.insert(k.clone(), v.is_some());
@@ -74,29 +88,32 @@ impl<'a> Changes<'a> {
         Ok(keys
             .into_iter()
             .filter(|(_, present)| *present)
-            .map(|(k, _)| k[1..].to_vec())
+            .map(|(k, _)| k)
             .collect())
     }
 
-    /// The chunk's writes, for a [`MemoryIndex`] to fold in once they are committed.
-    pub(crate) fn writes(&self) -> Vec<Write> {
-        self.pending
-            .iter()
-            .map(|(k, v)| (k[1..].to_vec(), v.clone()))
-            .collect()
+    /// The pending writes in key order, for sled and then for a [`MemoryIndex`].
+    pub(crate) fn into_writes(self) -> Vec<Write> {
+        self.pending.into_iter().collect()
     }
+}
 
-    pub(crate) fn into_batch(self, checkpoint: u64) -> sled::Batch {
-        let mut batch = sled::Batch::default();
-        for (k, v) in self.pending {
-            match v {
-                Some(v) => batch.insert(k, v),
-                None => batch.remove(k),
-            }
+/// What a pending write costs beyond its key and value (map node, vectors).
+const PER_KEY_OVERHEAD: usize = 64;
+
+/// A sled batch of `writes` (data keys), with `checkpoint` when given.
+pub(crate) fn batch_of(writes: &[Write], checkpoint: Option<u64>) -> sled::Batch {
+    let mut batch = sled::Batch::default();
+    for (k, v) in writes {
+        match v {
+            Some(v) => batch.insert(data_key(k), v.as_slice()),
+            None => batch.remove(data_key(k)),
         }
-        batch.insert(CHECKPOINT_KEY, &checkpoint.to_be_bytes()[..]);
-        batch
     }
+    if let Some(checkpoint) = checkpoint {
+        batch.insert(CHECKPOINT_KEY, &checkpoint.to_be_bytes()[..]);
+    }
+    batch
 }
 
 /// A read-only view of a projection's committed model, as of `position`.

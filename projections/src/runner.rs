@@ -16,9 +16,13 @@ use crate::{MemoryIndex, Projection, ProjectionError};
 /// Events read and applied per batch while following the head: small, so that a query
 /// waiting for its own write is not held behind a long batch.
 const FOLLOW_CHUNK: usize = 2_000;
-/// Events per batch while rebuilding or catching up: large, so that the writes of a ticket's
-/// many events collapse into one per key before they reach sled.
+/// Events read per step while rebuilding or catching up.
 const CATCH_UP_CHUNK: usize = 5_000;
+/// How much a rebuild holds in memory before it writes: until then the writes of a ticket's
+/// many events collapse into one per key (sled costs microseconds per key written).
+const REBUILD_WINDOW_BYTES: usize = 256 << 20;
+/// Keys per sled batch when a rebuild writes its window (sled slows down on huge batches).
+const WINDOW_BATCH_KEYS: usize = 2_000;
 
 /// How far a rebuild has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -269,7 +273,17 @@ impl ProjectionRunner {
                 g
             }
         };
-        let tree = db.open_tree(tree_name(name, target.generation))?;
+        let mut tree = db.open_tree(tree_name(name, target.generation))?;
+        if tree.contains_key(changes::FLUSHING_KEY)? {
+            // A crash while a window was being written: the tree is ahead of its checkpoint.
+            tracing::warn!(
+                projection = name,
+                "half-written rebuild found: starting it over"
+            );
+            drop(tree);
+            db.drop_tree(tree_name(name, target.generation))?;
+            tree = db.open_tree(tree_name(name, target.generation))?;
+        }
         let model = Model::open(entry.projection.as_ref(), tree.clone(), target)?;
         let set_progress = |p: Option<RebuildProgress>| {
             if let Ok(mut r) = entry.rebuilding.lock() {
@@ -280,19 +294,30 @@ impl ProjectionRunner {
             position: changes::checkpoint(&tree)?,
             target: self.store.head(),
         }));
-        while let Some(position) = apply_chunk(
-            &self.store,
-            entry.projection.as_ref(),
-            &model,
-            CATCH_UP_CHUNK,
-        )
-        .await?
-        {
+        // Windows of chunks, each written once (see `write_window`).
+        let mut applied = changes::checkpoint(&tree)?;
+        let mut window = Changes::new(&tree);
+        loop {
+            let events = self.store.read_all(applied + 1, CATCH_UP_CHUNK).await?;
+            let Some(last) = events.last().map(|e| e.position) else {
+                break;
+            };
+            for event in &events {
+                entry.projection.apply(&mut window, event)?;
+            }
+            applied = last;
+            if window.pending_bytes() >= REBUILD_WINDOW_BYTES {
+                write_window(&model, window, applied)?;
+                window = Changes::new(&tree);
+            }
             set_progress(Some(RebuildProgress {
-                position,
+                position: applied,
                 target: self.store.head(),
             }));
             tokio::task::yield_now().await;
+        }
+        if applied > changes::checkpoint(&tree)? {
+            write_window(&model, window, applied)?;
         }
         // Caught up with the head as it was: finish under the apply lock and swap.
         let _guard = entry.apply.lock().await;
@@ -431,10 +456,126 @@ async fn apply_chunk(
     for event in &events {
         projection.apply(&mut changes, event)?;
     }
-    let writes = model.memory.as_ref().map(|_| changes.writes());
-    tree.apply_batch(changes.into_batch(last))?;
-    if let (Some(memory), Some(writes)) = (&model.memory, writes) {
+    let writes = changes.into_writes();
+    tree.apply_batch(changes::batch_of(&writes, Some(last)))?;
+    if let Some(memory) = &model.memory {
         memory.committed(&writes, last)?;
     }
     Ok(Some(last))
+}
+
+/// Writes a rebuild's window with its checkpoint `position`: in one batch when it is small;
+/// otherwise in several, between a marker and the checkpoint, so that a crash in between
+/// leaves a tree that says it is half written (the rebuild then starts over) rather than one
+/// ahead of its checkpoint.
+fn write_window(model: &Model, window: Changes<'_>, position: u64) -> Result<(), ProjectionError> {
+    let tree = &model.tree;
+    let writes = window.into_writes();
+    if writes.len() <= WINDOW_BATCH_KEYS {
+        tree.apply_batch(changes::batch_of(&writes, Some(position)))?;
+    } else {
+        tree.insert(changes::FLUSHING_KEY, &position.to_be_bytes()[..])?;
+        for part in writes.chunks(WINDOW_BATCH_KEYS) {
+            tree.apply_batch(changes::batch_of(part, None))?;
+        }
+        let mut done = changes::batch_of(&[], Some(position));
+        done.remove(changes::FLUSHING_KEY);
+        tree.apply_batch(done)?;
+    }
+    if let Some(memory) = &model.memory {
+        memory.committed(&writes, position)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ledgerdesk_core::{
+        Actor, AppendMeta, AppendRequest, EventStore, ExpectedVersion, NewEvent, RecordedEvent,
+        SledEventStore, StoreConfig, StreamId, StreamKind,
+    };
+
+    use super::*;
+
+    /// One key per event (`e/<position>`), so a window of many events takes several batches.
+    struct PerEvent(u32);
+
+    impl Projection for PerEvent {
+        fn name(&self) -> &'static str {
+            "per-event"
+        }
+        fn version(&self) -> u32 {
+            self.0
+        }
+        fn apply(
+            &self,
+            changes: &mut Changes<'_>,
+            event: &RecordedEvent,
+        ) -> Result<(), ProjectionError> {
+            let key = format!("e/{:020}", event.position);
+            changes.insert(key.as_bytes(), self.0.to_be_bytes().to_vec());
+            Ok(())
+        }
+    }
+
+    /// A crash while a rebuild wrote a window in several batches leaves the marker; the next
+    /// rebuild drops what it finds and starts over, so nothing written past the checkpoint
+    /// survives.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_half_written_rebuild_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledEventStore::open(dir.path(), StoreConfig::default()).unwrap();
+        for _ in 0..(WINDOW_BATCH_KEYS + 10).div_ceil(500) {
+            let events = (0..500)
+                .map(|_| NewEvent {
+                    event_id: ulid::Ulid::new(),
+                    event_type: "x".to_owned(),
+                    schema_version: 1,
+                    payload: Vec::new(),
+                })
+                .collect();
+            store
+                .append(AppendRequest::new(
+                    StreamId::generate(StreamKind::Ticket),
+                    ExpectedVersion::Any,
+                    AppendMeta::new(Actor::System),
+                    events,
+                ))
+                .await
+                .unwrap();
+        }
+        let v1 = ProjectionRunner::open(store.clone(), vec![Arc::new(PerEvent(1))]).unwrap();
+        v1.catch_up().await.unwrap();
+        drop(v1);
+
+        // What a crash in the middle of `write_window` of a version-2 rebuild leaves behind:
+        // the marker, a key written past the checkpoint, the registry saying "building".
+        let registry = Registry::open(store.db()).unwrap();
+        let building = Generation {
+            version: 2,
+            generation: 2,
+        };
+        registry.start_building("per-event", building).unwrap();
+        let half = store.db().open_tree(tree_name("per-event", 2)).unwrap();
+        half.insert(changes::FLUSHING_KEY, &7u64.to_be_bytes()[..])
+            .unwrap();
+        half.insert(changes::data_key(b"stray"), &b"x"[..]).unwrap();
+        half.insert(changes::CHECKPOINT_KEY, &5u64.to_be_bytes()[..])
+            .unwrap();
+
+        let v2 = ProjectionRunner::open(store.clone(), vec![Arc::new(PerEvent(2))]).unwrap();
+        v2.catch_up().await.unwrap();
+        let view = v2.view("per-event").unwrap();
+        assert_eq!(view.get(b"stray").unwrap(), None);
+        assert_eq!(view.position(), store.head());
+        let all: Vec<_> = view
+            .scan(b"e/", None, false)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(all.len() as u64, store.head());
+        assert!(all.iter().all(|(_, v)| v == &2u32.to_be_bytes()));
+        assert!(!view.tree.contains_key(changes::FLUSHING_KEY).unwrap());
+    }
 }
