@@ -65,6 +65,27 @@ impl<'a> Changes<'a> {
         self.pending.insert(key.to_vec(), None);
     }
 
+    /// Appends `record` to the value at `key`: for models that keep a list per key (a page of
+    /// entries), so that a chunk's appends to one key are one write and cost what they add.
+    pub fn append(&mut self, key: &[u8], record: &[u8]) -> Result<(), ProjectionError> {
+        self.bytes += record.len();
+        if let Some(Some(value)) = self.pending.get_mut(key) {
+            value.extend_from_slice(record);
+            return Ok(());
+        }
+        let mut value = match self.pending.get(key) {
+            Some(_) => Vec::new(),
+            None => self
+                .tree
+                .get(data_key(key))?
+                .map(|v| v.to_vec())
+                .unwrap_or_default(),
+        };
+        value.extend_from_slice(record);
+        self.insert(key, value);
+        Ok(())
+    }
+
     /// Roughly how many bytes the pending writes hold (it counts rewrites of a key again, so
     /// it errs high).
     pub(crate) fn pending_bytes(&self) -> usize {

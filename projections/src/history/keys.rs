@@ -11,12 +11,18 @@ use ulid::Ulid;
 
 use ledgerdesk_core::{Actor, Timestamp};
 
-/// `h/<ticket 16>/<position 8>` → [`super::HistoryEntry`].
+/// `h/<ticket 16>/<page 8>` → a page of entries: the ticket's versions
+/// `page * PAGE_VERSIONS + 1 ..`, each `<len u32 LE><position 8><entry>` (see [`page_entries`]).
 pub(crate) const ENTRY: &[u8] = b"h/";
-/// `a/<actor>/<recorded_at 8>/<position 8>` → ticket ULID (16 bytes).
+/// `a/<actor>/<block 8>` → the actor's [`Pointer`]s at positions `block * BLOCK_POSITIONS ..`.
 pub(crate) const BY_ACTOR: &[u8] = b"a/";
-/// `t/<recorded_at 8>/<position 8>` → ticket ULID (16 bytes).
+/// `t/<block 8>` → every ticket event's [`Pointer`] at positions `block * BLOCK_POSITIONS ..`.
 pub(crate) const BY_TIME: &[u8] = b"t/";
+/// Stream versions per page of a ticket's history: a page is rewritten on each of its events,
+/// so pages stay small; a rebuild writes each once.
+pub(crate) const PAGE_VERSIONS: u64 = 16;
+/// Log positions per block of the audit feeds.
+pub(crate) const BLOCK_POSITIONS: u64 = 64;
 /// `n/<ticket 16>` → ticket number (u64 BE).
 pub(crate) const NUMBER: &[u8] = b"n/";
 /// `N/<number 8>` → ticket ULID (16 bytes).
@@ -60,31 +66,107 @@ pub(crate) fn actor_bytes(actor: Actor) -> Vec<u8> {
     }
 }
 
-/// Every entry of one ticket, in position order.
+/// Every page of one ticket, in version order.
 pub(crate) fn ticket_prefix(ticket: Ulid) -> Vec<u8> {
     join(&[ENTRY, &ticket.to_bytes(), b""])
 }
 
-pub(crate) fn entry(ticket: Ulid, position: u64) -> Vec<u8> {
-    join(&[ENTRY, &ticket.to_bytes(), &position.to_be_bytes()])
+/// The page holding stream version `version` of `ticket`.
+pub(crate) fn page(ticket: Ulid, version: u64) -> Vec<u8> {
+    let page = version.saturating_sub(1) / PAGE_VERSIONS;
+    join(&[ENTRY, &ticket.to_bytes(), &page.to_be_bytes()])
 }
 
-/// Every pointer of one actor, in time order.
+/// One entry as a page holds it.
+pub(crate) fn page_record(position: u64, entry: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(entry.len() + 8).unwrap_or(u32::MAX);
+    let mut out = Vec::with_capacity(entry.len() + 12);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&position.to_be_bytes());
+    out.extend_from_slice(entry);
+    out
+}
+
+/// The `(position, encoded entry)` records of a page, in order; `None` for a malformed page.
+pub(crate) fn page_entries(page: &[u8]) -> Option<Vec<(u64, &[u8])>> {
+    let mut out = Vec::new();
+    let mut rest = page;
+    while !rest.is_empty() {
+        let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+        let record = rest.get(4..4 + len)?;
+        out.push((be_u64(record.get(..8)?)?, record.get(8..)?));
+        rest = &rest[4 + len..];
+    }
+    Some(out)
+}
+
+/// Every block of one actor, in position order.
 pub(crate) fn actor_prefix(actor: Actor) -> Vec<u8> {
     join(&[BY_ACTOR, &actor_bytes(actor), b""])
 }
 
-pub(crate) fn by_actor(actor: Actor, at: Timestamp, position: u64) -> Vec<u8> {
+/// The block of `actor`'s pointers that holds `position`.
+pub(crate) fn actor_block(actor: Actor, position: u64) -> Vec<u8> {
     join(&[
         BY_ACTOR,
         &actor_bytes(actor),
-        &time_bytes(at),
-        &position.to_be_bytes(),
+        &(position / BLOCK_POSITIONS).to_be_bytes(),
     ])
 }
 
-pub(crate) fn by_time(at: Timestamp, position: u64) -> Vec<u8> {
-    join(&[BY_TIME, &time_bytes(at), &position.to_be_bytes()])
+/// The block of the time feed that holds `position`.
+pub(crate) fn time_block(position: u64) -> Vec<u8> {
+    join(&[BY_TIME, &(position / BLOCK_POSITIONS).to_be_bytes()])
+}
+
+/// Where an entry is, as the audit feeds list it: 40 bytes, `<recorded_at 8><position 8>
+/// <ticket 16><version 8>`. Positions and times grow together (the store never records an
+/// event earlier than the one before), so a block in position order is in time order too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pointer {
+    pub(crate) recorded_at: Timestamp,
+    pub(crate) position: u64,
+    pub(crate) ticket: Ulid,
+    pub(crate) version: u64,
+}
+
+/// The size of an encoded [`Pointer`].
+pub(crate) const POINTER_LEN: usize = 40;
+
+impl Pointer {
+    pub(crate) fn encode(&self) -> [u8; POINTER_LEN] {
+        let mut out = [0u8; POINTER_LEN];
+        out[..8].copy_from_slice(&time_bytes(self.recorded_at));
+        out[8..16].copy_from_slice(&self.position.to_be_bytes());
+        out[16..32].copy_from_slice(&self.ticket.to_bytes());
+        out[32..].copy_from_slice(&self.version.to_be_bytes());
+        out
+    }
+
+    /// The pointers of a block; `None` if it is malformed.
+    pub(crate) fn decode_block(block: &[u8]) -> Option<Vec<Pointer>> {
+        if !block.len().is_multiple_of(POINTER_LEN) {
+            return None;
+        }
+        block
+            .chunks_exact(POINTER_LEN)
+            .map(|p| {
+                Some(Pointer {
+                    recorded_at: time_from_bytes(p[..8].try_into().ok()?),
+                    position: be_u64(&p[8..16])?,
+                    ticket: ulid(&p[16..32])?,
+                    version: be_u64(&p[32..])?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) fn cursor(&self) -> Cursor {
+        Cursor {
+            recorded_at: self.recorded_at,
+            position: self.position,
+        }
+    }
 }
 
 pub(crate) fn number(ticket: Ulid) -> Vec<u8> {
@@ -121,28 +203,6 @@ pub struct Cursor {
     pub recorded_at: Timestamp,
     /// The last served entry's log position.
     pub position: u64,
-}
-
-impl Cursor {
-    /// The two key parts a time-ordered index is sorted by: `<recorded_at 8>/<position 8>`.
-    pub(crate) fn suffix(&self) -> Vec<u8> {
-        join(&[
-            b"",
-            &time_bytes(self.recorded_at),
-            &self.position.to_be_bytes(),
-        ])
-    }
-
-    /// The cursor of a time-ordered index key that ends with [`Cursor::suffix`].
-    pub(crate) fn from_key_suffix(key: &[u8]) -> Option<Cursor> {
-        // The last 17 bytes: `<time 8>/<position 8>`.
-        let tail = key.get(key.len().checked_sub(17)?..)?;
-        let time: [u8; 8] = tail[..8].try_into().ok()?;
-        Some(Cursor {
-            recorded_at: time_from_bytes(time),
-            position: be_u64(&tail[9..])?,
-        })
-    }
 }
 
 impl fmt::Display for Cursor {

@@ -10,21 +10,27 @@
 //! filters them for requesters). The mapping lives in `describe/`.
 //!
 //! **Keys** (in the projection's tree; integers big-endian, times sign-flipped, see `keys`):
-//! - `h/<ticket 16>/<position 8>` → the entry (bincode via `encode_payload`): a ticket's
-//!   history in log order;
-//! - `a/<actor>/<recorded_at 8>/<position 8>` → ticket id: the feed by actor (`actor` is
-//!   `0x00` for the system, `0x01` + user ULID);
-//! - `t/<recorded_at 8>/<position 8>` → ticket id: the feed by time;
+//! - `h/<ticket 16>/<page 8>` → a page of entries (bincode via `encode_payload`, each with
+//!   its position), 16 stream versions per page: a ticket's history in log order;
+//! - `a/<actor>/<block 8>` → pointers (time, position, ticket, version) to the entries of
+//!   positions `64 × block ..`: the feed by actor (`actor` is `0x00` for the system, `0x01` +
+//!   user ULID);
+//! - `t/<block 8>` → the same pointers for every ticket event: the feed by time (the store
+//!   records times that never go back, so position order is time order);
 //! - `n/<ticket 16>` → number and `N/<number 8>` → ticket, with `c/tickets` the last number:
 //!   ticket numbers derived as the store derives them (ticket streams numbered from 1001 in
 //!   log order of their first event), so the API can serve Trudesk `uid`s without the log;
 //! - `f/<ticket 16>/<attachment 16>` → name and visibility of each live attachment, so that a
 //!   removal is described by name and stays internal when it was a note's.
 //!
-//! **Purge**: `ticket.purged` removes the ticket from every read model. Its entries, their
-//! index pointers and its attachments go; the purge entry itself stays (in the ticket's
-//! history and both feeds), so the audit trail still says who purged which ticket and when.
-//! Numbers stay taken, as in the store.
+//! Pages and blocks are appended to (see [`Changes::append`]): an event costs three small
+//! writes, and a rebuild, whose writes collapse per key over a window of chunks, writes each
+//! page and block once.
+//!
+//! **Purge**: `ticket.purged` removes the ticket from every read model. Its entries and its
+//! attachments go; the feeds' pointers to them stay but no longer resolve, so feeds skip them;
+//! the purge entry itself stays (in the ticket's history and both feeds), so the audit trail
+//! still says who purged which ticket and when. Numbers stay taken, as in the store.
 //!
 //! **Checkpoint semantics**: the runner applies a chunk's writes and the checkpoint in one
 //! batch, so each event yields its entry exactly once; an entry's keys depend only on the
@@ -74,7 +80,7 @@ impl Projection for HistoryProjection {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn apply(
@@ -164,17 +170,19 @@ fn assign_number(changes: &mut Changes<'_>, ticket: Ulid) -> Result<(), Projecti
 }
 
 fn write_entry(changes: &mut Changes<'_>, entry: &HistoryEntry) -> Result<(), ProjectionError> {
-    let pointer = entry.ticket_id.to_bytes().to_vec();
-    changes.insert(
-        &keys::entry(entry.ticket_id, entry.position),
-        encode(entry)?,
-    );
-    changes.insert(
-        &keys::by_actor(entry.actor, entry.recorded_at, entry.position),
-        pointer.clone(),
-    );
-    changes.insert(&keys::by_time(entry.recorded_at, entry.position), pointer);
-    Ok(())
+    changes.append(
+        &keys::page(entry.ticket_id, entry.version),
+        &keys::page_record(entry.position, &encode(entry)?),
+    )?;
+    let pointer = keys::Pointer {
+        recorded_at: entry.recorded_at,
+        position: entry.position,
+        ticket: entry.ticket_id,
+        version: entry.version,
+    }
+    .encode();
+    changes.append(&keys::actor_block(entry.actor, entry.position), &pointer)?;
+    changes.append(&keys::time_block(entry.position), &pointer)
 }
 
 fn remember_attachments(
@@ -201,14 +209,10 @@ fn remember_attachments(
     Ok(())
 }
 
-/// Drops a purged ticket's entries, their index pointers and its attachments.
+/// Drops a purged ticket's entries and attachments (the feeds' pointers to them no longer
+/// resolve).
 fn purge(changes: &mut Changes<'_>, ticket: Ulid) -> Result<(), ProjectionError> {
     for key in changes.keys_with_prefix(&keys::ticket_prefix(ticket))? {
-        if let Some(bytes) = changes.get(&key)? {
-            let old: HistoryEntry = decode(&bytes)?;
-            changes.remove(&keys::by_actor(old.actor, old.recorded_at, old.position));
-            changes.remove(&keys::by_time(old.recorded_at, old.position));
-        }
         changes.remove(&key);
     }
     for key in changes.keys_with_prefix(&keys::attachment_prefix(ticket))? {

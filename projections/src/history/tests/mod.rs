@@ -260,8 +260,6 @@ fn cursors_round_trip_through_text() {
         },
     ] {
         assert_eq!(cursor.to_string().parse::<Cursor>(), Ok(cursor));
-        let key = [b"t/".as_slice(), &cursor.suffix()].concat();
-        assert_eq!(Cursor::from_key_suffix(&key), Some(cursor));
     }
     for bad in ["", "12", "a.b", "1.-2", "1.2.x"] {
         assert!(bad.parse::<Cursor>().is_err(), "{bad}");
