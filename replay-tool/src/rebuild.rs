@@ -10,7 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use ledgerdesk_core::{EventStore, SledEventStore, StoreConfig};
 use ledgerdesk_projections::ProjectionRunner;
 use serde::Serialize;
@@ -31,7 +31,7 @@ fn runner(store: &SledEventStore) -> Result<ProjectionRunner, Failure> {
         .map_err(|e| Failure::Problem(e.to_string()))
 }
 
-/// Rebuilds `names` (all when empty), one after another.
+/// Rebuilds `names` (all when empty), side by side.
 pub(crate) async fn rebuild(
     store: &SledEventStore,
     names: &[String],
@@ -53,55 +53,67 @@ pub(crate) async fn rebuild(
             .collect::<Result<_, _>>()?
     };
     let head = store.head();
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new(head);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix:>10} [{bar:40}] {pos}/{len} events, {per_sec}, {eta} left",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar
+    // One bar per model on a terminal; plain lines once a second otherwise.
+    let bars = std::io::stderr().is_terminal().then(|| {
+        let multi = MultiProgress::new();
+        let style = ProgressStyle::with_template(
+            "{prefix:>10} [{bar:40}] {pos}/{len} events, {per_sec}, {eta} left",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let bars: Vec<ProgressBar> = wanted
+            .iter()
+            .map(|name| {
+                let bar = multi.add(ProgressBar::new(head));
+                bar.set_style(style.clone());
+                bar.set_prefix(*name);
+                bar
+            })
+            .collect();
+        (multi, bars)
     });
-    for name in wanted {
-        let started = Instant::now();
-        let task = {
-            let runner = runner.clone();
-            tokio::spawn(async move { runner.rebuild(name).await })
-        };
-        if let Some(bar) = &bar {
-            bar.set_prefix(name);
-            bar.reset();
-        }
-        let mut last_line = Instant::now();
-        while !task.is_finished() {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let progress = runner
-                .status()
-                .into_iter()
-                .find(|s| s.name == name)
+    let started = Instant::now();
+    let task = {
+        let (runner, wanted) = (runner.clone(), wanted.clone());
+        tokio::spawn(async move { runner.rebuild_all(&wanted).await })
+    };
+    let mut last_line = Instant::now();
+    loop {
+        let done = task.is_finished();
+        let status = runner.status();
+        for (i, name) in wanted.iter().enumerate() {
+            let progress = status
+                .iter()
+                .find(|s| s.name == *name)
                 .and_then(|s| s.rebuilding);
-            if let Some(p) = progress {
-                match &bar {
-                    Some(bar) => {
-                        bar.set_length(p.target);
-                        bar.set_position(p.position);
-                    }
-                    None if last_line.elapsed() >= Duration::from_secs(1) => {
-                        eprintln!("{name}: {}/{} events", p.position, p.target);
-                        last_line = Instant::now();
-                    }
-                    None => {}
-                }
+            let Some(p) = progress else { continue };
+            if let Some((_, bars)) = &bars {
+                bars[i].set_length(p.target);
+                bars[i].set_position(p.position);
+            } else if last_line.elapsed() >= Duration::from_secs(1) {
+                eprintln!("{name}: {}/{} events", p.position, p.target);
             }
         }
-        task.await
-            .map_err(|e| Failure::Problem(format!("rebuilding {name}: {e}")))?
-            .map_err(|e| Failure::Problem(format!("rebuilding {name}: {e}")))?;
-        let seconds = started.elapsed().as_secs_f64();
+        if bars.is_none() && last_line.elapsed() >= Duration::from_secs(1) {
+            last_line = Instant::now();
+        }
+        if done {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let took = task
+        .await
+        .map_err(|e| Failure::Problem(format!("rebuilding: {e}")))?
+        .map_err(|e| Failure::Problem(format!("rebuilding: {e}")))?;
+    let total = started.elapsed().as_secs_f64();
+    if let Some((_, bars)) = &bars {
+        bars.iter().for_each(ProgressBar::finish_and_clear);
+    }
+    for (name, took) in wanted.iter().zip(took) {
+        let seconds = took.as_secs_f64();
         let report = Rebuilt {
-            projection: name.to_owned(),
+            projection: (*name).to_owned(),
             events: head,
             seconds,
             events_per_sec: if seconds > 0.0 {
@@ -113,9 +125,6 @@ pub(crate) async fn rebuild(
                 .digest(name)
                 .map_err(|e| Failure::Problem(e.to_string()))?,
         };
-        if let Some(bar) = &bar {
-            bar.finish_and_clear();
-        }
         if json {
             let line = serde_json::to_string(&report).map_err(|e| Failure::Io(e.to_string()))?;
             writeln!(out, "{line}")?;
@@ -126,6 +135,18 @@ pub(crate) async fn rebuild(
                 report.events, report.seconds, report.events_per_sec, report.digest
             )?;
         }
+    }
+    if !json && wanted.len() > 1 {
+        writeln!(
+            out,
+            "all {} read models, side by side: {head} events in {total:.2} s ({:.0} events/s)",
+            wanted.len(),
+            if total > 0.0 {
+                head as f64 / total
+            } else {
+                0.0
+            }
+        )?;
     }
     Ok(())
 }
