@@ -100,14 +100,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
         .load::<RoleAggregate>(StreamId::new(StreamKind::Role, user.role_id))
         .await
         .map_err(|e| ApiError::internal("loading the caller's role", e))?;
-    let kind = match role.builtin {
-        Some(BuiltInRole::Admin) => Role::Admin,
-        Some(BuiltInRole::Agent) => Role::Agent,
-        Some(BuiltInRole::Requester) => Role::Requester,
-        Some(BuiltInRole::Auditor) => Role::Auditor,
-        None => Role::Custom,
-    };
-    let grants = if info.scopes.is_empty() {
+    let grants: BTreeSet<String> = if info.scopes.is_empty() {
         role.grants.clone()
     } else {
         role.grants
@@ -116,12 +109,40 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
             .cloned()
             .collect()
     };
+    let kind = match (role.builtin, info.scopes.is_empty()) {
+        (Some(BuiltInRole::Admin), true) => Role::Admin,
+        (Some(BuiltInRole::Agent), true) => Role::Agent,
+        (Some(BuiltInRole::Requester), true) => Role::Requester,
+        (Some(BuiltInRole::Auditor), true) => Role::Auditor,
+        // A custom role, or a token narrowed by scopes: what the grants amount to.
+        _ => effective_role(&grants),
+    };
     Ok(Caller {
         user_id,
         role: kind,
         grants,
         token_id,
     })
+}
+
+/// The built-in role whose powers `grants` amount to, for custom roles and scoped tokens:
+/// `*` is an admin; `tickets:*` an agent; `*:read` an auditor; `tickets:create` a requester
+/// (own tickets only); anything less is [`Role::Custom`], which no route admits. Routes check
+/// roles, so a custom role acts as the most capable built-in role its grants cover (see the
+/// built-in roles' default grants in `core/src/directory/role.rs`).
+pub fn effective_role(grants: &BTreeSet<String>) -> Role {
+    let has = |g: &str| grants.contains(g);
+    if has("*") {
+        Role::Admin
+    } else if has("tickets:*") {
+        Role::Agent
+    } else if has("*:read") {
+        Role::Auditor
+    } else if has("tickets:create") {
+        Role::Requester
+    } else {
+        Role::Custom
+    }
 }
 
 /// The bearer token of a request, if it has one.
@@ -151,5 +172,44 @@ impl FromRequest for Caller {
                 .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
             authenticate(&state, &token).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grants(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|g| (*g).to_owned()).collect()
+    }
+
+    #[test]
+    fn custom_grants_map_to_the_role_they_amount_to() {
+        assert_eq!(effective_role(&grants(&["*"])), Role::Admin);
+        assert_eq!(effective_role(&grants(&["tickets:*", "kb:*"])), Role::Agent);
+        assert_eq!(
+            effective_role(&grants(&["*:read", "log:read"])),
+            Role::Auditor
+        );
+        assert_eq!(
+            effective_role(&grants(&["tickets:create", "kb:read:public"])),
+            Role::Requester
+        );
+        assert_eq!(effective_role(&grants(&["kb:read:public"])), Role::Custom);
+        assert_eq!(effective_role(&BTreeSet::new()), Role::Custom);
+        // The built-in roles' own defaults amount to themselves.
+        for (builtin, role) in [
+            (BuiltInRole::Admin, Role::Admin),
+            (BuiltInRole::Agent, Role::Agent),
+            (BuiltInRole::Requester, Role::Requester),
+            (BuiltInRole::Auditor, Role::Auditor),
+        ] {
+            let defaults = builtin
+                .default_grants()
+                .iter()
+                .map(|g| (*g).to_owned())
+                .collect();
+            assert_eq!(effective_role(&defaults), role, "{builtin:?}");
+        }
     }
 }

@@ -207,3 +207,32 @@ pub fn seed_users(data_dir: &Path, users: &[(&str, &str)]) -> Vec<(String, Strin
         out
     })
 }
+
+/// Creates a custom role `name` with `grants` in a stopped server's data directory.
+pub fn seed_role(data_dir: &Path, name: &str, grants: &[&str]) {
+    use ledgerdesk_core::aggregate::CommandContext;
+    use ledgerdesk_core::command::{CommandOptions, CommandService};
+    use ledgerdesk_core::directory::role::{RoleAggregate, RoleCommand};
+    use ledgerdesk_core::{Actor, SledEventStore, StoreConfig, StreamId, StreamKind, Timestamp};
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    rt.block_on(async {
+        let store = SledEventStore::open(data_dir, StoreConfig::default()).expect("open the store");
+        let commands = CommandService::new(std::sync::Arc::new(store.clone()), 16);
+        let role = StreamId::generate(StreamKind::Role);
+        let create = RoleCommand::Create {
+            role_id: role.id,
+            name: name.to_owned(),
+            grants: grants.iter().map(|g| (*g).to_owned()).collect(),
+            hierarchy: false,
+        };
+        let ctx = CommandContext {
+            actor: Actor::System,
+            now: Timestamp::now(),
+        };
+        commands
+            .execute::<RoleAggregate>(role, &create, &ctx, CommandOptions::default())
+            .await
+            .expect("create a role");
+        store.close().await;
+    });
+}
