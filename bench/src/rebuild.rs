@@ -28,6 +28,10 @@ pub struct RebuildArgs {
     /// Print one JSON object as the last line.
     #[arg(long)]
     json: bool,
+    /// Keep the generated log in this directory (a log already there is reused as it is), so
+    /// that `ledgerdesk-replay rebuild --data-dir DIR` can be run and profiled on it again.
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// Peak resident memory of this process in MiB (Linux `VmHWM`).
@@ -46,7 +50,9 @@ pub(crate) fn peak_rss_mb() -> f64 {
 
 pub async fn run(args: RebuildArgs) -> Result<(), Box<dyn std::error::Error>> {
     let scratch = tempfile::tempdir()?;
-    let store = SledEventStore::open(scratch.path(), StoreConfig::default())?;
+    let dir = args.data_dir.clone().unwrap_or_else(|| scratch.path().to_owned());
+    let store = SledEventStore::open(&dir, StoreConfig::default())?;
+    let reuse = store.head() > 0;
     let commands = Arc::new(CommandService::new(Arc::new(store.clone()), 1_024));
     let tickets = args.events.div_ceil(3);
     let per_writer = tickets.div_ceil(args.writers.max(1));
@@ -55,7 +61,7 @@ pub async fn run(args: RebuildArgs) -> Result<(), Box<dyn std::error::Error>> {
         Arc::new((0..5_000).map(|_| ulid::Ulid::new()).collect());
     let generating = Instant::now();
     let mut tasks = Vec::new();
-    for w in 0..args.writers.max(1) {
+    for w in 0..if reuse { 0 } else { args.writers.max(1) } {
         let (commands, agents, requesters) = (commands.clone(), agents.clone(), requesters.clone());
         tasks.push(tokio::spawn(async move {
             for i in 0..per_writer {
