@@ -374,6 +374,10 @@ impl ProjectionRunner {
         if old.generation.generation != target.generation {
             db.drop_tree(tree_name(name, old.generation.generation))?;
         }
+        // Freeing a large in-memory index takes a while: not on the rebuild's time.
+        if let Some(memory) = old.memory {
+            tokio::task::spawn_blocking(move || drop(memory));
+        }
         set_progress(None);
         tracing::info!(
             projection = name,
