@@ -55,11 +55,22 @@ fn each_role_is_allowed_and_refused_exactly_its_share_of_the_new_routes() {
     ))["number"]
         .as_u64()
         .unwrap();
-    let asked = ok(
+    // Another requester cannot be a voter on this ticket: they could not see it.
+    refused(
+        &desk,
         desk.post(
             agent,
             &format!("/api/tickets/{theirs}/approvals/spontaneous"),
             json!({"voter_id": requester_id, "description": "ok?"}),
+        ),
+        StatusCode::BAD_REQUEST,
+        "another requester as voter",
+    );
+    let asked = ok(
+        desk.post(
+            agent,
+            &format!("/api/tickets/{theirs}/approvals/spontaneous"),
+            json!({"voter_id": agent_id, "description": "ok?"}),
         ),
         StatusCode::OK,
     );
@@ -273,7 +284,7 @@ fn each_role_is_allowed_and_refused_exactly_its_share_of_the_new_routes() {
         desk.get(
             agent,
             &format!(
-                "/api/approvals/pending?voter={requester_id}&min_position={}",
+                "/api/approvals/pending?voter={agent_id}&min_position={}",
                 asked["position"]
             ),
         ),
@@ -332,7 +343,7 @@ fn each_role_is_allowed_and_refused_exactly_its_share_of_the_new_routes() {
     // Nothing is pending for anyone on a purged ticket.
     let after = ok(
         desk.get(
-            requester,
+            agent,
             &format!("/api/approvals/pending?min_position={}", purged["position"]),
         ),
         StatusCode::OK,

@@ -45,7 +45,7 @@ pub fn pending_for_voter(
     Ok(out)
 }
 
-/// Every approval of `ticket`, waiting or not, by approval id (ULIDs: request order).
+/// Every approval of `ticket`, waiting or not, by approval id.
 pub fn for_ticket(
     view: &ProjectionView,
     ticket: Ulid,

@@ -26,7 +26,7 @@ pub struct Row<K> {
 /// One ticket's time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TicketTime {
-    /// Every entry, by entry id (ULIDs: logging order).
+    /// Every entry, by entry id.
     pub entries: Vec<EntryRecord>,
     /// All of them.
     pub total: Totals,

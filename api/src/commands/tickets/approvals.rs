@@ -1,10 +1,11 @@
 //! Approvals: asking for one (predefined, with voters and rule, or spontaneous, of one voter),
 //! adding a voter, voting and cancelling.
 //!
-//! Agents and admins ask, add voters and cancel. A vote is always the caller's own: the caller
-//! must be one of the approval's voters (the domain refuses anyone else with 409), and a
-//! requester votes only on their own tickets (another's ticket is a 404 to them). Auditors
-//! change nothing.
+//! Agents and admins ask, add voters and cancel. Voters are agents (admins included) or the
+//! ticket's own requester: another requester could neither see the ticket nor vote on it, and
+//! their pending list would leak it, so naming one is a 400. A vote is always the caller's own:
+//! the caller must be one of the approval's voters (the domain refuses anyone else with 409).
+//! Auditors change nothing.
 //!
 //! There is no approval-template catalogue yet: a predefined approval names its template id
 //! and carries the template's voters and rule in the request, which the domain records as is.
@@ -12,8 +13,12 @@
 use std::collections::BTreeSet;
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use ledgerdesk_core::ticket::{ApprovalRule, RequestApproval, TicketCommand, VoteDecision};
+use ledgerdesk_core::ticket::{
+    ApprovalRule, RequestApproval, TicketAggregate, TicketCommand, VoteDecision,
+};
+use ledgerdesk_core::StreamId;
 use serde::Deserialize;
+use ulid::Ulid;
 
 use super::{
     item_id, moment, new_item_id, run, run_creating, target, user, CommandHeaders,
@@ -61,10 +66,38 @@ pub struct NewApproval {
     expires_at: Option<String>,
 }
 
-async fn voters(state: &AppState, inputs: &[String]) -> Result<BTreeSet<ulid::Ulid>, ApiError> {
+/// A voter on the ticket of `stream`: an active agent, or the ticket's requester.
+async fn voter(
+    state: &AppState,
+    stream: StreamId,
+    input: &str,
+    field: &str,
+) -> Result<Ulid, ApiError> {
+    let id = user(state, input, field, false).await?;
+    let (ticket, _) = state
+        .commands
+        .load::<TicketAggregate>(stream)
+        .await
+        .map_err(|e| ApiError::internal("loading a ticket", e))?;
+    if id == ticket.fields.requester_id {
+        return Ok(id);
+    }
+    user(state, input, field, true).await.map_err(|_| {
+        ApiError::invalid(format!(
+            "{input} is neither an agent nor the ticket's requester"
+        ))
+        .with_field(field)
+    })
+}
+
+async fn voters(
+    state: &AppState,
+    stream: StreamId,
+    inputs: &[String],
+) -> Result<BTreeSet<Ulid>, ApiError> {
     let mut out = BTreeSet::new();
     for input in inputs {
-        out.insert(user(state, input, "voter_ids", false).await?);
+        out.insert(voter(state, stream, input, "voter_ids").await?);
     }
     Ok(out)
 }
@@ -94,7 +127,7 @@ pub async fn request(
         .map(|at| moment(at, "expires_at"))
         .transpose()?;
     let stream = target(&state, &caller, &path).await?;
-    let voters = voters(&state, &input.voter_ids).await?;
+    let voters = voters(&state, stream, &input.voter_ids).await?;
     let approval_id = new_item_id(&req, &caller, "approval");
     let command = TicketCommand::RequestApproval(Box::new(RequestApproval {
         approval_id,
@@ -140,7 +173,7 @@ pub async fn request_spontaneous(
         .map(|at| moment(at, "expires_at"))
         .transpose()?;
     let stream = target(&state, &caller, &path).await?;
-    let voter_id = user(&state, &input.voter_id, "voter_id", false).await?;
+    let voter_id = voter(&state, stream, &input.voter_id, "voter_id").await?;
     let approval_id = new_item_id(&req, &caller, "approval");
     let command = TicketCommand::RequestSpontaneousApproval {
         approval_id,
@@ -176,7 +209,7 @@ pub async fn add_voter(
     let (id, approval) = path.into_inner();
     let approval_id = item_id(&approval, "approval_id")?;
     let stream = target(&state, &caller, &id).await?;
-    let voter_id = user(&state, &body.voter_id, "voter_id", false).await?;
+    let voter_id = voter(&state, stream, &body.voter_id, "voter_id").await?;
     let command = TicketCommand::AddVoter {
         approval_id,
         voter_id,
