@@ -151,7 +151,37 @@ fn a_ticket_goes_through_an_approval_and_an_accepted_rated_solution_to_closure()
     );
     assert_eq!(elsewhere["total"], json!({"seconds": 0, "entries": 0}));
 
-    // A solution is proposed; the requester accepts it and rates it, which closes the ticket.
+    // A first solution is rejected by the requester, which reopens the ticket.
+    ok(
+        desk.post(
+            agent,
+            &path("/solution"),
+            json!({"body": "Use the old one."}),
+        ),
+        StatusCode::OK,
+    );
+    let (status, body) = error_of(
+        desk.post(requester, &path("/solution/reject"), json!({"reason": ""}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a rejection needs a reason: {body}"
+    );
+    let rejected = ok(
+        desk.post(
+            requester,
+            &path("/solution/reject"),
+            json!({"reason": "It is broken too."}),
+        ),
+        StatusCode::OK,
+    );
+    let s = summary(&desk, agent, number, rejected["position"].as_u64().unwrap());
+    assert_eq!(s["status_category"], "Open");
+
+    // A second one is proposed; the requester accepts and rates it, which closes the ticket.
     let proposed = ok(
         desk.post(
             agent,
@@ -206,7 +236,11 @@ fn a_ticket_goes_through_an_approval_and_an_accepted_rated_solution_to_closure()
         StatusCode::OK,
     );
     let actions = actions(&history);
-    for expected in ["approval_requested", "solution_accepted"] {
+    for expected in [
+        "approval_requested",
+        "solution_rejected",
+        "solution_accepted",
+    ] {
         assert!(
             actions.iter().any(|a| a.contains(expected)),
             "{expected} not in {actions:?}"

@@ -237,6 +237,65 @@ fn each_role_is_allowed_and_refused_exactly_its_share_of_the_new_routes() {
     ] {
         ok(send(&desk, agent, method, &path, body), StatusCode::OK);
     }
+    // Replies and notes are edited and deleted by agents.
+    let replied = ok(
+        desk.post(agent, &p(mine, "/replies"), json!({"body": "first"})),
+        StatusCode::OK,
+    );
+    ok(
+        desk.post(agent, &p(mine, "/notes"), json!({"body": "internal"})),
+        StatusCode::OK,
+    );
+    let state: Value = desk
+        .get(
+            agent,
+            &format!("{}?position={}", p(mine, "/as-of"), desk.head()),
+        )
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let first_key = |map: &str| {
+        state["state"][map]
+            .as_object()
+            .and_then(|m| m.keys().next().cloned())
+            .unwrap_or_else(|| panic!("no {map} in {state}"))
+    };
+    let (reply, note) = (first_key("replies"), first_key("notes"));
+    assert!(replied["version"].as_u64().is_some());
+    ok(
+        send(
+            &desk,
+            agent,
+            Method::PATCH,
+            &p(mine, &format!("/replies/{reply}")),
+            Some(json!({"body": "second"})),
+        ),
+        StatusCode::OK,
+    );
+    ok(
+        send(
+            &desk,
+            admin,
+            Method::DELETE,
+            &p(mine, &format!("/notes/{note}")),
+            None,
+        ),
+        StatusCode::OK,
+    );
+    refused(
+        &desk,
+        send(
+            &desk,
+            agent,
+            Method::DELETE,
+            &p(mine, &format!("/notes/{note}")),
+            None,
+        ),
+        StatusCode::CONFLICT,
+        "deleting a deleted note",
+    );
+
     // A collaborator must be an agent; a requester cannot be one.
     refused(
         &desk,

@@ -296,3 +296,32 @@ pub async fn remove(
     let command = TicketCommand::RemoveAttachment { attachment_id };
     run(&state, &caller, &req, stream, command, false).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_keep_their_last_component_and_refuse_empty_ones() {
+        assert_eq!(clean_name("C:\\Users\\me\\shot.png").unwrap(), "shot.png");
+        assert_eq!(clean_name("../../etc/passwd").unwrap(), "passwd");
+        assert_eq!(clean_name("a\u{7}b.txt").unwrap(), "ab.txt");
+        assert!(clean_name("").is_err());
+        assert!(clean_name("dir/").is_err());
+        assert!(clean_name("..").is_err());
+        assert_eq!(clean_name(&"x".repeat(300)).unwrap().len(), NAME_MAX_CHARS);
+    }
+
+    #[test]
+    fn non_ascii_names_get_an_ascii_fallback_and_the_utf8_form() {
+        assert_eq!(
+            filename_params("report.pdf"),
+            vec![DispositionParam::Filename("report.pdf".into())]
+        );
+        let params = filename_params("résumé.pdf");
+        assert_eq!(params[0], DispositionParam::Filename("r_sum_.pdf".into()));
+        assert!(
+            matches!(&params[1], DispositionParam::FilenameExt(v) if v.value == "résumé.pdf".as_bytes())
+        );
+    }
+}
