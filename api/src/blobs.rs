@@ -67,6 +67,8 @@ pub struct BlobWriter {
     hasher: blake3::Hasher,
     size: u64,
     limit: u64,
+    /// Whether the temporary file is gone (renamed or deleted).
+    finished: bool,
 }
 
 fn valid_hash(hex: &str) -> bool {
@@ -113,6 +115,7 @@ impl BlobStore {
             hasher: blake3::Hasher::new(),
             size: 0,
             limit,
+            finished: false,
         })
     }
 
@@ -155,6 +158,7 @@ impl BlobWriter {
     /// Deletes the temporary file (an abandoned upload).
     pub async fn discard(&mut self) {
         let _ = tokio::fs::remove_file(&self.temp).await;
+        self.finished = true;
     }
 
     /// Makes the upload durable under its hash: fsync, rename, fsync the directory. Only after
@@ -177,15 +181,36 @@ impl BlobWriter {
         if tokio::fs::try_exists(&path).await? {
             // The same bytes are already stored (and were made durable when they were).
             tokio::fs::remove_file(&self.temp).await?;
+            self.finished = true;
         } else {
             tokio::fs::rename(&self.temp, &path).await?;
+            self.finished = true;
             sync_dir(&dir).await?;
             sync_dir(&self.store.root).await?;
+            // The data directory's entry for `blobs/` itself (new on the first upload).
+            if let Some(data_dir) = self
+                .store
+                .root
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
+                sync_dir(data_dir).await?;
+            }
         }
         Ok(StoredBlob {
             blake3_hex,
             size_bytes: self.size,
         })
+    }
+}
+
+/// An upload abandoned half-way (the client went away and the request was dropped) leaves no
+/// temporary file behind.
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.temp);
+        }
     }
 }
 
