@@ -295,6 +295,27 @@ pub async fn default_type(
         .map_err(|_| missing())
 }
 
+/// The default ticket type of `kind`, when it still exists (e.g. the Major incident type a
+/// promotion uses when the client names none). 400 on `field` otherwise.
+pub async fn default_type_of(
+    state: &AppState,
+    kind: TicketKind,
+    field: &'static str,
+) -> Result<TicketTypeRef, ApiError> {
+    let missing = || {
+        ApiError::invalid(format!(
+            "there is no default {kind:?} type any more: name one"
+        ))
+        .with_field(field)
+    };
+    let stream = default_stream(state, &type_key(kind))
+        .await?
+        .ok_or_else(missing)?;
+    type_ref(state, &stream.id.to_string(), field)
+        .await
+        .map_err(|_| missing())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,9 @@ use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use serde::Deserialize;
 
+/// The attachment size limit when none is configured: 25 MiB.
+pub const DEFAULT_ATTACHMENT_LIMIT: u64 = 25 * 1024 * 1024;
+
 /// The command line (each flag also reads its environment variable).
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +38,10 @@ pub struct Cli {
     /// Largest accepted request body in bytes (attachments have their own limit).
     #[arg(long, env = "LEDGERDESK_BODY_LIMIT")]
     pub body_limit: Option<usize>,
+    /// Largest accepted attachment in bytes (a larger upload is refused with 413 and nothing
+    /// is kept).
+    #[arg(long, env = "LEDGERDESK_ATTACHMENT_LIMIT")]
+    pub attachment_limit: Option<u64>,
 }
 
 /// How log lines are written.
@@ -56,6 +63,7 @@ struct FileConfig {
     log_level: Option<String>,
     log_format: Option<LogFormat>,
     body_limit: Option<usize>,
+    attachment_limit: Option<u64>,
 }
 
 /// The resolved configuration.
@@ -71,6 +79,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Request body limit in bytes.
     pub body_limit: usize,
+    /// Attachment size limit in bytes (separate from the JSON body limit: files are streamed
+    /// to the blob store, not buffered).
+    pub attachment_limit: u64,
     /// The first admin's password, from `LEDGERDESK_ADMIN_PASSWORD` (generated when absent).
     pub admin_password: Option<String>,
 }
@@ -98,6 +109,13 @@ impl Config {
         if body_limit == 0 {
             anyhow::bail!("--body-limit must be positive");
         }
+        let attachment_limit = cli
+            .attachment_limit
+            .or(file.attachment_limit)
+            .unwrap_or(DEFAULT_ATTACHMENT_LIMIT);
+        if attachment_limit == 0 {
+            anyhow::bail!("--attachment-limit must be positive");
+        }
         Ok(Config {
             listen,
             data_dir: cli
@@ -110,6 +128,7 @@ impl Config {
                 .unwrap_or_else(|| "info".to_owned()),
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
             body_limit,
+            attachment_limit,
             admin_password: std::env::var("LEDGERDESK_ADMIN_PASSWORD")
                 .ok()
                 .filter(|p| !p.is_empty()),

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod blobs;
 pub mod catalogue;
 pub mod commands;
 pub mod config;

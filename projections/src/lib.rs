@@ -14,12 +14,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod approvals;
 mod changes;
 pub mod history;
 mod kv;
 mod registry;
 mod runner;
 pub mod sla;
+pub mod time;
 pub mod views;
 
 pub use changes::{Changes, ProjectionView, Write};
@@ -65,6 +67,8 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(history::HistoryProjection),
         Arc::new(views::TicketViews),
         Arc::new(sla::SlaProjection),
+        Arc::new(approvals::ApprovalsProjection),
+        Arc::new(time::TimeProjection),
     ]
 }
 

@@ -6,9 +6,11 @@
 //! waits, at most [`CATCH_UP_TIMEOUT`], until every model it reads has reached it, then
 //! answers; otherwise 503 `not_caught_up`.
 
+pub mod approvals;
 pub mod events;
 pub mod health;
 pub mod tickets;
+pub mod time;
 
 use std::time::Duration;
 
@@ -68,5 +70,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(tickets::list_tickets)
         .service(tickets::get_ticket)
         .service(tickets::ticket_history)
-        .service(tickets::ticket_as_of);
+        .service(tickets::ticket_as_of)
+        .service(approvals::pending)
+        .service(approvals::ticket_approvals)
+        .service(time::ticket_time)
+        .service(time::time_report);
 }

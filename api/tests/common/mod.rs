@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod desk;
+pub mod launch;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

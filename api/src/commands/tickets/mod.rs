@@ -12,8 +12,11 @@
 //! auditors and custom roles change nothing here (403).
 //!
 //! Files: [`fields`] (create, `PATCH`), [`work`] (status, assign, pick up, unassign),
-//! [`conversation`] (replies, notes), [`lifecycle`] (close, reopen, trash, restore); the steps
-//! they share (resolving `{id}`, the requester check, running the command) are here.
+//! [`conversation`] (replies, notes), [`messages`] (editing and deleting them),
+//! [`lifecycle`] (close, reopen, trash, restore), [`outcomes`] (cancel, reject, purge,
+//! promotion), [`approvals`], [`solutions`], [`time`], [`people`], [`links`] and
+//! [`attachments`]; the steps they share (resolving `{id}`, the requester check, running the
+//! command, ids of new sub-entities) are here.
 
 use actix_web::{HttpRequest, HttpResponse};
 use ledgerdesk_core::aggregate::CommandContext;
@@ -31,9 +34,17 @@ use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub mod approvals;
+pub mod attachments;
 pub mod conversation;
 pub mod fields;
 pub mod lifecycle;
+pub mod links;
+pub mod messages;
+pub mod outcomes;
+pub mod people;
+pub mod solutions;
+pub mod time;
 pub mod work;
 
 /// Roles that work tickets: every command.
@@ -54,7 +65,37 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(lifecycle::close)
         .service(lifecycle::reopen)
         .service(lifecycle::trash)
-        .service(lifecycle::restore);
+        .service(lifecycle::restore)
+        .service(messages::edit_reply)
+        .service(messages::delete_reply)
+        .service(messages::edit_note)
+        .service(messages::delete_note)
+        .service(outcomes::cancel)
+        .service(outcomes::reject)
+        .service(outcomes::purge)
+        .service(outcomes::promote)
+        .service(approvals::request)
+        .service(approvals::request_spontaneous)
+        .service(approvals::add_voter)
+        .service(approvals::vote)
+        .service(approvals::cancel)
+        .service(solutions::propose)
+        .service(solutions::set_resolution)
+        .service(solutions::accept)
+        .service(solutions::reject)
+        .service(time::log_time)
+        .service(time::delete_entry)
+        .service(people::add_person)
+        .service(people::remove_person)
+        .service(links::link_ticket)
+        .service(links::unlink_ticket)
+        .service(links::link_external)
+        .service(links::unlink_external)
+        .service(links::associate)
+        .service(links::dissociate)
+        .service(attachments::upload)
+        .service(attachments::download)
+        .service(attachments::remove);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,6 +162,104 @@ pub(crate) async fn run(
     } else {
         HttpResponse::Ok().json(answer)
     })
+}
+
+/// What a command that creates something inside a ticket (an approval, a time entry, a link,
+/// an attachment) answers: the [`CommandAnswer`] and the new item's id.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CreatedAnswer {
+    /// The ticket's id, number, version and log position.
+    #[serde(flatten)]
+    pub command: CommandAnswer,
+    /// The id of what was created inside the ticket (a ULID).
+    pub item_id: String,
+}
+
+/// Runs a command that creates `item_id` inside the ticket and answers [`CreatedAnswer`].
+pub(crate) async fn run_creating(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    stream: StreamId,
+    command: TicketCommand,
+    item_id: Ulid,
+) -> Result<HttpResponse, ApiError> {
+    let options = options(req, caller)?;
+    let ctx = CommandContext {
+        actor: caller.actor(),
+        now: Timestamp::now(),
+    };
+    let done = state
+        .commands
+        .execute::<TicketAggregate>(stream, &command, &ctx, options)
+        .await?;
+    Ok(HttpResponse::Ok().json(CreatedAnswer {
+        command: CommandAnswer::of(&done),
+        item_id: item_id.to_string(),
+    }))
+}
+
+/// The id of a sub-entity a command creates. With an `Idempotency-Key` it is derived from the
+/// caller, the key and `what`, so a retry names the same id as the first run (whose answer the
+/// command service replays); without one it is fresh.
+pub(crate) fn new_item_id(req: &HttpRequest, caller: &Caller, what: &str) -> Ulid {
+    match req
+        .headers()
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(key) => {
+            let hash = blake3::hash(format!("{}:{}:{what}", caller.user_id, key.trim()).as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&hash.as_bytes()[..16]);
+            Ulid::from_bytes(bytes)
+        }
+        None => Ulid::new(),
+    }
+}
+
+/// A ULID from a path segment or body field (approvals, entries, links, attachments); 400 on
+/// `field` otherwise.
+pub(crate) fn item_id(input: &str, field: &str) -> Result<Ulid, ApiError> {
+    Ulid::from_string(input.trim())
+        .map_err(|_| ApiError::invalid(format!("{input:?} is not a ULID")).with_field(field))
+}
+
+/// An RFC 3339 moment from a client; 400 on `field` otherwise.
+pub(crate) fn moment(input: &str, field: &str) -> Result<Timestamp, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(input.trim())
+        .map(|m| Timestamp(m.timestamp_micros()))
+        .map_err(|_| {
+            ApiError::invalid(format!("{input:?} is not an RFC 3339 moment")).with_field(field)
+        })
+}
+
+/// A ticket (other than the one being worked) that exists: for links and associations.
+pub(crate) async fn other_ticket(
+    state: &AppState,
+    caller: &Caller,
+    input: &str,
+    field: &str,
+) -> Result<Ulid, ApiError> {
+    let stream = target(state, caller, input).await.map_err(|e| {
+        if e.status == actix_web::http::StatusCode::NOT_FOUND {
+            ApiError::invalid(format!("no ticket {input}")).with_field(field)
+        } else {
+            e.with_field(field)
+        }
+    })?;
+    let (ticket, _) = state
+        .commands
+        .load::<TicketAggregate>(stream)
+        .await
+        .map_err(|e| ApiError::internal("loading a ticket", e))?;
+    if matches!(
+        ticket.lifecycle,
+        TicketLifecycle::NotCreated | TicketLifecycle::Purged
+    ) {
+        return Err(ApiError::invalid(format!("no ticket {input}")).with_field(field));
+    }
+    Ok(stream.id)
 }
 
 /// A user who exists and is not deleted; `agent` also requires an agent (not a requester).
@@ -221,6 +360,27 @@ pub enum OnTicketResponses {
     /// Done (or a retry found it done): id, number, version and log position.
     #[response(status = 200)]
     Done(CommandAnswer),
+    /// Bad input; `field` names it.
+    #[response(status = 400)]
+    BadInput(crate::error::ErrorBody),
+    /// The caller's role may not do this.
+    #[response(status = 403)]
+    Forbidden(crate::error::ErrorBody),
+    /// No such ticket (or not the requester's own).
+    #[response(status = 404)]
+    NotFound(crate::error::ErrorBody),
+    /// The ticket's state refuses it, or `If-Match` is stale.
+    #[response(status = 409)]
+    Conflict(crate::error::ErrorBody),
+}
+
+/// What a command that creates something inside a ticket answers, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum OnItemCreatedResponses {
+    /// Done (or a retry found it done): the ticket's answer and the new item's id.
+    #[response(status = 200)]
+    Done(CreatedAnswer),
     /// Bad input; `field` names it.
     #[response(status = 400)]
     BadInput(crate::error::ErrorBody),
