@@ -15,11 +15,15 @@
 #![deny(missing_docs)]
 
 mod changes;
+pub mod directory;
 pub mod history;
+pub mod kb;
 mod kv;
 mod registry;
 mod runner;
 pub mod sla;
+#[cfg(test)]
+mod testlog;
 pub mod views;
 
 pub use changes::{Changes, ProjectionView};
@@ -65,6 +69,8 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(history::HistoryProjection),
         Arc::new(views::TicketViews),
         Arc::new(sla::SlaProjection),
+        Arc::new(directory::DirectoryProjection),
+        Arc::new(kb::KbProjection),
     ]
 }
 
