@@ -19,6 +19,7 @@ pub mod directory;
 pub mod history;
 pub mod kb;
 mod kv;
+pub mod news;
 mod registry;
 mod runner;
 pub mod sla;
@@ -71,6 +72,7 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(sla::SlaProjection),
         Arc::new(directory::DirectoryProjection),
         Arc::new(kb::KbProjection),
+        Arc::new(news::NewsProjection),
     ]
 }
 
