@@ -1,0 +1,177 @@
+//! Directory, catalogue, KB and news commands: the admin manages people, groups and the
+//! catalogue; agents write KB articles and breaking news.
+//!
+//! Files: [`users`] (create with an initial password, password, deactivate, role),
+//! [`groups`] (create, rename, members), [`catalogue`] (priorities with SLA targets,
+//! statuses, departments, simple catalogue items, settings), [`kb`] (articles),
+//! [`news`] (breaking news, updates, notices). The steps they share (running a command of
+//! any directory aggregate, mapping its refusals) are here.
+//!
+//! Who may do what: admins everything here; agents KB articles and breaking news; requesters
+//! and auditors nothing (403). A user may change their own password.
+
+pub mod catalogue;
+pub mod groups;
+pub mod kb;
+pub mod news;
+pub mod users;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use ledgerdesk_core::aggregate::CommandContext;
+use ledgerdesk_core::command::CommandOptions;
+use ledgerdesk_core::directory::breaking_news::BreakingNewsError;
+use ledgerdesk_core::directory::catalogue_item::ItemError;
+use ledgerdesk_core::directory::kb::ArticleError;
+use ledgerdesk_core::directory::setting::SettingError;
+use ledgerdesk_core::directory::Aggregate;
+use ledgerdesk_core::{StreamId, Timestamp};
+
+use super::{options, CommandAnswer};
+use crate::auth::{Caller, Role};
+use crate::error::{ApiError, Refusal};
+use crate::state::AppState;
+
+/// Roles that manage the directory and the catalogue.
+pub(crate) const ADMINS: &[Role] = &[Role::Admin];
+/// Roles that write KB articles and breaking news.
+pub(crate) const AUTHORS: &[Role] = &[Role::Admin, Role::Agent];
+
+/// Mounts the directory command routes.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(users::create_user)
+        .service(users::set_password)
+        .service(users::deactivate)
+        .service(users::assign_role)
+        .service(groups::create_group)
+        .service(groups::update_group)
+        .service(groups::add_member)
+        .service(groups::remove_member)
+        .service(catalogue::create_priority)
+        .service(catalogue::update_priority)
+        .service(catalogue::create_status)
+        .service(catalogue::create_department)
+        .service(catalogue::create_item)
+        .service(catalogue::create_category)
+        .service(catalogue::put_setting)
+        .service(kb::create_article)
+        .service(kb::update_article)
+        .service(kb::delete_article)
+        .service(news::create_news)
+        .service(news::post_update)
+        .service(news::close_news)
+        .service(news::create_notice)
+        .service(news::activate_notice)
+        .service(news::clear_notice);
+}
+
+/// Runs `command` on `stream` as the caller with the request's `Idempotency-Key` and
+/// `If-Match` (plus `extra` options such as credential writes), and answers the
+/// [`CommandAnswer`]: 201 with `Location: {location}/{id}` for a create, else 200.
+pub(crate) async fn run<A>(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    stream: StreamId,
+    command: A::Command,
+    created: Option<&str>,
+    extra: Option<CommandOptions>,
+) -> Result<HttpResponse, ApiError>
+where
+    A: Aggregate,
+    A::State: Send + Sync + 'static,
+    A::Error: Refusal,
+{
+    let mut opts = options(req, caller)?;
+    if let Some(extra) = extra {
+        opts.credentials = extra.credentials;
+    }
+    let ctx = CommandContext {
+        actor: caller.actor(),
+        now: Timestamp::now(),
+    };
+    let done = state
+        .commands
+        .execute::<A>(stream, &command, &ctx, opts)
+        .await?;
+    let answer = CommandAnswer::of(&done);
+    Ok(match created {
+        Some(base) => HttpResponse::Created()
+            .insert_header(("Location", format!("{base}/{}", answer.id)))
+            .json(answer),
+        None => HttpResponse::Ok().json(answer),
+    })
+}
+
+impl Refusal for ItemError {
+    fn to_api(&self) -> ApiError {
+        match self {
+            ItemError::Common(c) => c.to_api(),
+            ItemError::NotATimeCategory(_) => {
+                ApiError::invalid(self.to_string()).with_field("cost_per_hour_cents")
+            }
+        }
+    }
+}
+
+impl Refusal for SettingError {
+    fn to_api(&self) -> ApiError {
+        match self {
+            SettingError::Common(c) => c.to_api(),
+            SettingError::WrongName(_) => ApiError::invalid(self.to_string()).with_field("name"),
+        }
+    }
+}
+
+impl Refusal for ArticleError {
+    fn to_api(&self) -> ApiError {
+        match self {
+            ArticleError::Common(c) => c.to_api(),
+            ArticleError::AttachmentExists(_) | ArticleError::UnknownAttachment(_) => {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "attachment_conflict",
+                    self.to_string(),
+                )
+            }
+        }
+    }
+}
+
+impl Refusal for BreakingNewsError {
+    fn to_api(&self) -> ApiError {
+        match self {
+            BreakingNewsError::Common(c) => c.to_api(),
+            BreakingNewsError::NoAudience => {
+                ApiError::invalid(self.to_string()).with_field("group_ids")
+            }
+            BreakingNewsError::Closed => {
+                ApiError::new(StatusCode::CONFLICT, "news_closed", self.to_string())
+            }
+            BreakingNewsError::UpdateExists(_) => {
+                ApiError::new(StatusCode::CONFLICT, "already_exists", self.to_string())
+            }
+        }
+    }
+}
+
+/// What a directory command answers, described once for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum DirectoryResponses {
+    /// Done (200; 201 for a create): id, number, version and log position.
+    #[response(status = 200)]
+    Done(CommandAnswer),
+    /// Bad input; `field` names it.
+    #[response(status = 400)]
+    BadInput(crate::error::ErrorBody),
+    /// The caller's role may not do this.
+    #[response(status = 403)]
+    Forbidden(crate::error::ErrorBody),
+    /// No such entity.
+    #[response(status = 404)]
+    NotFound(crate::error::ErrorBody),
+    /// A unique name is taken, the entity's state refuses it, or `If-Match` is stale.
+    #[response(status = 409)]
+    Conflict(crate::error::ErrorBody),
+}
