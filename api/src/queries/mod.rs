@@ -6,8 +6,11 @@
 //! waits, at most [`CATCH_UP_TIMEOUT`], until every model it reads has reached it, then
 //! answers; otherwise 503 `not_caught_up`.
 
+pub mod directory;
 pub mod events;
 pub mod health;
+pub mod kb;
+pub mod news;
 pub mod tickets;
 
 use std::time::Duration;
@@ -68,5 +71,15 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(tickets::list_tickets)
         .service(tickets::get_ticket)
         .service(tickets::ticket_history)
-        .service(tickets::ticket_as_of);
+        .service(tickets::ticket_as_of)
+        .service(directory::group_members)
+        .service(directory::user_groups)
+        .service(directory::list_directory)
+        .service(directory::get_directory)
+        .service(directory::list_settings)
+        .service(kb::list_articles)
+        .service(kb::get_article)
+        .service(news::list_news)
+        .service(news::get_news)
+        .service(news::list_notices);
 }
