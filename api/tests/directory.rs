@@ -575,3 +575,156 @@ fn kb_search_and_breaking_news() {
         None,
     );
 }
+
+#[test]
+fn roles_ticket_types_companies_and_locations() {
+    let desk = Desk::open();
+    let admin = &desk.admin;
+    let role = created(desk.post(
+        admin,
+        "/api/roles",
+        json!({"name": "Triage", "grants": ["tickets:read"]}),
+    ));
+    let rid = role["id"].as_str().unwrap();
+    let put = |id: &str, grants: Value| {
+        client()
+            .put(desk.server.url(&format!("/api/roles/{id}/grants")))
+            .bearer_auth(admin)
+            .json(&json!({ "grants": grants }))
+    };
+    refused(
+        put(rid, json!(["Not A Grant"])),
+        StatusCode::BAD_REQUEST,
+        Some("grants"),
+    );
+    let changed = ok(put(rid, json!(["tickets:read", "kb:*"])), StatusCode::OK);
+    let roles = read(
+        &desk,
+        &desk.auditor.1,
+        "/api/directory/roles",
+        changed["position"].as_u64().unwrap(),
+    );
+    let triage = roles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Triage")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        triage["attributes"]["grants"],
+        json!(["kb:*", "tickets:read"]),
+        "{triage}"
+    );
+    let admin_role = roles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "admin")
+        .unwrap_or_else(|| panic!("{roles}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    refused(put(&admin_role, json!([])), StatusCode::CONFLICT, None);
+    refused(
+        desk.post(&desk.agent.1, "/api/roles", json!({"name": "Sneaky"})),
+        StatusCode::FORBIDDEN,
+        None,
+    );
+    // A user given the custom role.
+    let user = created(desk.post(
+        admin,
+        "/api/users",
+        json!({"username": "tina", "full_name": "Tina", "kind": "agent", "role": "triage"}),
+    ));
+    let role_of = read(
+        &desk,
+        admin,
+        &format!("/api/directory/users/{}", user["id"].as_str().unwrap()),
+        user["position"].as_u64().unwrap(),
+    );
+    assert_eq!(
+        role_of["entry"]["attributes"]["role_id"]
+            .as_str()
+            .map(|r| rid.ends_with(r)),
+        Some(true),
+        "{role_of}"
+    );
+
+    let priority = created(desk.post(
+        admin,
+        "/api/priorities",
+        json!({"name": "Sev1", "colour": "#aa0000"}),
+    ));
+    let nowhere = ulid::Ulid::new().to_string();
+    refused(
+        desk.post(
+            admin,
+            "/api/ticket_types",
+            json!({"name": "Outage", "priority_ids": [nowhere]}),
+        ),
+        StatusCode::BAD_REQUEST,
+        Some("priority_ids"),
+    );
+    let outage = created(desk.post(
+        admin,
+        "/api/ticket_types",
+        json!({"name": "Outage", "priority_ids": [priority["id"]]}),
+    ));
+    let types = read(
+        &desk,
+        &desk.requester.1,
+        "/api/directory/ticket_types?limit=100",
+        outage["position"].as_u64().unwrap(),
+    );
+    let t = types["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Outage")
+        .unwrap()
+        .clone();
+    let pid = priority["id"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("priority-");
+    assert_eq!(t["sets"]["priorities"], json!([pid]));
+
+    created(desk.post(
+        admin,
+        "/api/companies",
+        json!({"name": "Acme", "external_id": "ACM-1"}),
+    ));
+    refused(
+        desk.post(admin, "/api/companies", json!({"name": "ACME"})),
+        StatusCode::CONFLICT,
+        Some("company.name"),
+    );
+    let hq = created(desk.post(admin, "/api/locations", json!({"name": "HQ"})));
+    refused(
+        desk.post(
+            admin,
+            "/api/locations",
+            json!({"name": "Floor 1", "parent_id": nowhere}),
+        ),
+        StatusCode::BAD_REQUEST,
+        Some("parent_id"),
+    );
+    let floor = created(desk.post(
+        admin,
+        "/api/locations",
+        json!({"name": "Floor 1", "parent_id": hq["id"]}),
+    ));
+    let locations = read(
+        &desk,
+        admin,
+        "/api/directory/locations",
+        floor["position"].as_u64().unwrap(),
+    );
+    assert_eq!(names(&locations, "items"), ["Floor 1", "HQ"]);
+    refused(
+        desk.get(&desk.requester.1, "/api/directory/locations"),
+        StatusCode::FORBIDDEN,
+        None,
+    );
+}

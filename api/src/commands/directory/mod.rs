@@ -3,7 +3,8 @@
 //!
 //! Files: [`users`] (create with an initial password, password, deactivate, role),
 //! [`groups`] (create, rename, members), [`catalogue`] (priorities with SLA targets,
-//! statuses, departments, simple catalogue items, settings), [`kb`] (articles),
+//! statuses, departments, categories, simple catalogue items, settings), [`org`] (custom
+//! roles and grants, ticket types, companies, locations), [`kb`] (articles),
 //! [`news`] (breaking news, updates, notices). The steps they share (running a command of
 //! any directory aggregate, mapping its refusals) are here.
 //!
@@ -14,6 +15,7 @@ pub mod catalogue;
 pub mod groups;
 pub mod kb;
 pub mod news;
+pub mod org;
 pub mod users;
 
 use actix_web::http::StatusCode;
@@ -54,6 +56,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(catalogue::create_item)
         .service(catalogue::create_category)
         .service(catalogue::put_setting)
+        .service(org::create_role)
+        .service(org::set_grants)
+        .service(org::create_ticket_type)
+        .service(org::create_company)
+        .service(org::create_location)
         .service(kb::create_article)
         .service(kb::update_article)
         .service(kb::delete_article)
