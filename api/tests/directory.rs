@@ -728,3 +728,82 @@ fn roles_ticket_types_companies_and_locations() {
         None,
     );
 }
+
+#[test]
+fn help_desks_with_levels_and_custom_fields_with_options() {
+    let desk = Desk::open();
+    let admin = &desk.admin;
+    let hd = created(desk.post(admin, "/api/helpdesks", json!({"name": "IT"})));
+    let hid = hd["id"].as_str().unwrap();
+    let level = json!({"name": "First line", "engine": "round_robin"});
+    ok(
+        desk.post(
+            admin,
+            &format!("/api/helpdesks/{hid}/levels"),
+            level.clone(),
+        ),
+        StatusCode::OK,
+    );
+    refused(
+        desk.post(admin, &format!("/api/helpdesks/{hid}/levels"), level),
+        StatusCode::CONFLICT,
+        None,
+    );
+    let bad = json!({"name": "Second line", "engine": "magic"});
+    refused(
+        desk.post(admin, &format!("/api/helpdesks/{hid}/levels"), bad),
+        StatusCode::BAD_REQUEST,
+        Some("engine"),
+    );
+    let second = ok(
+        desk.post(
+            admin,
+            &format!("/api/helpdesks/{hid}/levels"),
+            json!({"name": "Second line"}),
+        ),
+        StatusCode::OK,
+    );
+    let read_back = read(
+        &desk,
+        &desk.agent.1,
+        &format!("/api/directory/helpdesks/{hid}"),
+        second["position"].as_u64().unwrap(),
+    );
+    let levels: Vec<&str> = read_back["entry"]["items"]["levels"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{read_back}"))
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels.len(), 2, "{read_back}");
+    assert!(levels.contains(&"First line") && levels.contains(&"Second line"));
+
+    let text_with_options = json!({"name": "Asset", "field_type": "text", "options": ["a"]});
+    refused(
+        desk.post(admin, "/api/custom_fields", text_with_options),
+        StatusCode::BAD_REQUEST,
+        Some("options"),
+    );
+    let field = created(desk.post(
+        admin,
+        "/api/custom_fields",
+        json!({"name": "Laptop model", "field_type": "list", "options": ["X1", "T14"], "required": true}),
+    ));
+    let fields = read(
+        &desk,
+        &desk.requester.1,
+        "/api/directory/custom_fields",
+        field["position"].as_u64().unwrap(),
+    );
+    let f = &fields["items"][0];
+    assert_eq!(f["name"], "Laptop model");
+    assert_eq!(f["attributes"]["required"], true);
+    let mut labels: Vec<&str> = f["items"]["options"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{f}"))
+        .iter()
+        .map(|o| o["label"].as_str().unwrap())
+        .collect();
+    labels.sort();
+    assert_eq!(labels, ["T14", "X1"]);
+}

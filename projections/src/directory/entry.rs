@@ -7,7 +7,8 @@
 //!
 //! - `created` / `defined`: the payload's fields become attributes (`name` or `full_name`
 //!   becomes the entry's name; the entity's own id and the time are dropped; arrays of ids
-//!   such as `members` or `priority_ids` become sets: `members`, `priorities`; empty lists
+//!   such as `members` or `priority_ids` become sets: `members`, `priorities`; lists of
+//!   objects such as `options` or `holidays` become the collections below; empty lists
 //!   are left out);
 //! - `renamed`: the name; `deleted` / `removed`: the entry is marked deleted;
 //! - `<x>_added` / `<x>_removed` with one id (`user_id`, `group_id`, `priority_id`): the set
@@ -119,6 +120,10 @@ fn take_fields(entry: &mut Entry, fields: Map<String, Value>, creating: bool) {
             continue;
         }
         if creating {
+            if let Some(items) = creation_items(&k, &v) {
+                entry.items.insert(k, items);
+                continue;
+            }
             if let Some(ids) = as_ids(&v) {
                 let name = match k.strip_suffix("_ids") {
                     Some(stem) => set_name(stem),
@@ -132,6 +137,22 @@ fn take_fields(entry: &mut Entry, fields: Map<String, Value>, creating: bool) {
     }
 }
 
+/// A list of objects at creation (options, holidays, levels) as the keyed collection their
+/// later `_added` / `_removed` events maintain.
+fn creation_items(key: &str, v: &Value) -> Option<BTreeMap<String, String>> {
+    let list = v.as_array()?;
+    let stem = key
+        .strip_suffix("ies")
+        .map(|s| format!("{s}y"))
+        .or_else(|| key.strip_suffix('s').map(str::to_owned))?;
+    list.iter()
+        .map(|item| {
+            let fields = item.as_object()?;
+            Some((item_key(&stem, fields), text(item)))
+        })
+        .collect()
+}
+
 /// The single id field of a link payload, with its value.
 fn link_id(fields: &Map<String, Value>) -> Option<Ulid> {
     let ids: Vec<Ulid> = fields
@@ -139,7 +160,8 @@ fn link_id(fields: &Map<String, Value>) -> Option<Ulid> {
         .filter(|(k, _)| k.ends_with("_id") && k.as_str() != "level_id")
         .filter_map(|(_, v)| v.as_str().and_then(|s| Ulid::from_string(s).ok()))
         .collect();
-    (ids.len() == 1 && fields.len() <= 2).then(|| ids[0])
+    let only_ids = fields.keys().all(|k| k.ends_with("_id"));
+    (only_ids && ids.len() == 1).then(|| ids[0])
 }
 
 fn item_key(stem: &str, fields: &Map<String, Value>) -> String {
@@ -196,7 +218,9 @@ fn fold_other(entry: &mut Entry, verb: &str, fields: Map<String, Value>) {
     let removed = verb.strip_suffix("_removed");
     if let Some(stem) = added.or(removed) {
         let is_add = added.is_some();
-        if let Some(id) = link_id(&fields) {
+        let collection = set_name(stem);
+        let link = link_id(&fields).filter(|_| !entry.items.contains_key(&collection));
+        if let Some(id) = link {
             let name = match (stem.strip_prefix("level_"), fields.get("level_id")) {
                 (Some(sub), Some(level)) => {
                     format!(
@@ -218,7 +242,6 @@ fn fold_other(entry: &mut Entry, verb: &str, fields: Map<String, Value>) {
             }
             return;
         }
-        let collection = set_name(stem);
         let key = item_key(stem, &fields);
         let items = entry.items.entry(collection.clone()).or_default();
         if is_add {
@@ -354,6 +377,25 @@ mod tests {
         assert!(!e.items.contains_key("levels"));
         fold(&mut e, "disabled", json!({"by": "system", "at": 6}), 6, 6);
         assert_eq!(e.attribute("enabled"), Some(json!(false)));
+        let mut f = Entry::new("customfield", Ulid(11), 0);
+        let option =
+            |id: u128, label: &str| json!({"option_id": Ulid(id).to_string(), "label": label});
+        let created = json!({"name": "Size", "options": [option(12, "S"), option(13, "M")]});
+        fold(&mut f, "created", created, 1, 1);
+        fold(&mut f, "option_added", option(14, "L"), 2, 2);
+        fold(
+            &mut f,
+            "option_removed",
+            json!({"option_id": Ulid(12).to_string()}),
+            3,
+            3,
+        );
+        let labels: Vec<Value> = f.items["options"]
+            .values()
+            .map(|v| serde_json::from_str::<Value>(v).unwrap()["label"].clone())
+            .collect();
+        assert_eq!(labels, [json!("M"), json!("L")]);
+        assert!(!f.attributes.contains_key("options"));
         let mut t = Entry::new("tickettype", Ulid(9), 0);
         let p = Ulid(10);
         fold(

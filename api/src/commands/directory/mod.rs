@@ -4,7 +4,8 @@
 //! Files: [`users`] (create with an initial password, password, deactivate, role),
 //! [`groups`] (create, rename, members), [`catalogue`] (priorities with SLA targets,
 //! statuses, departments, categories, simple catalogue items, settings), [`org`] (custom
-//! roles and grants, ticket types, companies, locations), [`kb`] (articles),
+//! roles and grants, ticket types, companies, locations), [`desks`] (help desks and their
+//! levels, custom fields), [`kb`] (articles),
 //! [`news`] (breaking news, updates, notices). The steps they share (running a command of
 //! any directory aggregate, mapping its refusals) are here.
 //!
@@ -12,6 +13,7 @@
 //! and auditors nothing (403). A user may change their own password.
 
 pub mod catalogue;
+pub mod desks;
 pub mod groups;
 pub mod kb;
 pub mod news;
@@ -61,6 +63,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(org::create_ticket_type)
         .service(org::create_company)
         .service(org::create_location)
+        .service(desks::create_helpdesk)
+        .service(desks::add_level)
+        .service(desks::create_custom_field)
         .service(kb::create_article)
         .service(kb::update_article)
         .service(kb::delete_article)
