@@ -807,3 +807,79 @@ fn help_desks_with_levels_and_custom_fields_with_options() {
     labels.sort();
     assert_eq!(labels, ["T14", "X1"]);
 }
+
+#[test]
+fn deletes_need_a_replacement_while_tickets_refer() {
+    let desk = Desk::open();
+    let admin = &desk.admin;
+    let del = |path: &str| client().delete(desk.server.url(path)).bearer_auth(admin);
+    let busy = created(desk.post(admin, "/api/groups", json!({"name": "Busy"})));
+    let idle = created(desk.post(admin, "/api/groups", json!({"name": "Idle"})));
+    let spare = created(desk.post(admin, "/api/groups", json!({"name": "Spare"})));
+    let (busy, idle, spare) = (
+        busy["id"].as_str().unwrap().to_owned(),
+        idle["id"].as_str().unwrap().to_owned(),
+        spare["id"].as_str().unwrap().to_owned(),
+    );
+    created(desk.post(
+        &desk.agent.1,
+        "/api/tickets",
+        json!({"subject": "Printer", "group_id": busy}),
+    ));
+    let body = refused(
+        del(&format!("/api/groups/{busy}")),
+        StatusCode::CONFLICT,
+        None,
+    );
+    assert_eq!(body["error"]["code"], "still_referenced");
+    let nowhere = ulid::Ulid::new();
+    refused(
+        del(&format!("/api/groups/{busy}?replacement_id={nowhere}")),
+        StatusCode::BAD_REQUEST,
+        Some("replacement_id"),
+    );
+    refused(
+        del(&format!("/api/groups/{busy}?replacement_id={busy}")),
+        StatusCode::BAD_REQUEST,
+        Some("replacement_id"),
+    );
+    refused(
+        client()
+            .delete(desk.server.url(&format!("/api/groups/{idle}")))
+            .bearer_auth(&desk.agent.1),
+        StatusCode::FORBIDDEN,
+        None,
+    );
+    ok(
+        del(&format!("/api/groups/{busy}?replacement_id={spare}")),
+        StatusCode::OK,
+    );
+    let done = ok(del(&format!("/api/groups/{idle}")), StatusCode::OK);
+    let groups = read(
+        &desk,
+        admin,
+        "/api/directory/groups",
+        done["position"].as_u64().unwrap(),
+    );
+    assert_eq!(names(&groups, "items"), ["Spare"]);
+    let gone = ok(
+        desk.get(admin, &format!("/api/directory/groups/{idle}")),
+        StatusCode::OK,
+    );
+    assert_eq!(gone["entry"]["deleted"], true);
+    refused(del(&format!("/api/groups/{idle}")), StatusCode::GONE, None);
+
+    let parked = created(desk.post(
+        admin,
+        "/api/statuses",
+        json!({"name": "Parked", "category": "pending"}),
+    ));
+    let pid = parked["id"].as_str().unwrap();
+    let open = desk.status("Open");
+    refused(
+        del(&format!("/api/statuses/{pid}?replacement_id={open}")),
+        StatusCode::BAD_REQUEST,
+        Some("replacement_id"),
+    );
+    ok(del(&format!("/api/statuses/{pid}")), StatusCode::OK);
+}

@@ -1,8 +1,6 @@
 //! Groups: `POST /api/groups`, `PATCH /api/groups/{id}`, `POST /api/groups/{id}/members`,
 //! `DELETE /api/groups/{id}/members/{user}` (admins).
-//!
-//! Deleting a group is not offered yet: the domain needs the count of open tickets in the
-//! group (to demand a replacement), which no read model answers yet.
+//! Deleting a group: [`super::deletes`].
 
 use std::collections::BTreeSet;
 

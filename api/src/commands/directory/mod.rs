@@ -5,7 +5,8 @@
 //! [`groups`] (create, rename, members), [`catalogue`] (priorities with SLA targets,
 //! statuses, departments, categories, simple catalogue items, settings), [`org`] (custom
 //! roles and grants, ticket types, companies, locations), [`desks`] (help desks and their
-//! levels, custom fields), [`kb`] (articles),
+//! levels, custom fields), [`deletes`] (groups, priorities, statuses, with a replacement
+//! when tickets still refer to them), [`kb`] (articles),
 //! [`news`] (breaking news, updates, notices). The steps they share (running a command of
 //! any directory aggregate, mapping its refusals) are here.
 //!
@@ -13,6 +14,7 @@
 //! and auditors nothing (403). A user may change their own password.
 
 pub mod catalogue;
+pub mod deletes;
 pub mod desks;
 pub mod groups;
 pub mod kb;
@@ -51,6 +53,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(groups::update_group)
         .service(groups::add_member)
         .service(groups::remove_member)
+        .service(deletes::delete_group)
+        .service(deletes::delete_priority)
+        .service(deletes::delete_status)
         .service(catalogue::create_priority)
         .service(catalogue::update_priority)
         .service(catalogue::create_status)
@@ -186,4 +191,53 @@ pub enum DirectoryResponses {
     /// A unique name is taken, the entity's state refuses it, or `If-Match` is stale.
     #[response(status = 409)]
     Conflict(crate::error::ErrorBody),
+}
+
+/// How many tickets (not in the trash, closed ones included) still refer to the value of
+/// `filter`, from the `views` counters once they reflect the whole log. Closed tickets are
+/// counted too, so a delete may ask for a replacement more often than strictly needed, never
+/// less: that is the safe side of a guard.
+pub(crate) async fn ticket_references(
+    state: &AppState,
+    filter: &ledgerdesk_projections::views::TicketFilter,
+) -> Result<u64, ApiError> {
+    use ledgerdesk_core::EventStore;
+    use ledgerdesk_projections::views;
+    state
+        .projections
+        .wait_for(
+            &[views::NAME],
+            state.store.head(),
+            crate::queries::CATCH_UP_TIMEOUT,
+        )
+        .await
+        .map_err(|e| ApiError::not_caught_up(&e))?;
+    let view = state
+        .projections
+        .view(views::NAME)
+        .map_err(|e| ApiError::internal("opening the ticket views", e))?;
+    let count = views::count_filtered(&view, filter)
+        .map_err(|e| ApiError::internal("counting tickets", e))?;
+    Ok(count.per_field.iter().map(|(_, n)| *n).max().unwrap_or(0))
+}
+
+/// The optional replacement of a delete: `?replacement_id=`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Replacement {
+    /// Where tickets that still refer to the deleted entity move to (required when some do).
+    replacement_id: Option<String>,
+}
+
+impl Replacement {
+    /// The replacement id, of `kind`.
+    pub(crate) fn id(
+        &self,
+        kind: ledgerdesk_core::StreamKind,
+    ) -> Result<Option<ulid::Ulid>, ApiError> {
+        self.replacement_id
+            .as_deref()
+            .map(|r| super::parse_id(r, kind, "replacement_id"))
+            .transpose()
+    }
 }
