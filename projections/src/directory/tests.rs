@@ -14,7 +14,7 @@ use ledgerdesk_core::{StreamId, StreamKind};
 use serde_json::json;
 use ulid::Ulid;
 
-use super::{get, groups_of, list, members_of, DirectoryProjection, ListError};
+use super::{get, groups_of, list, members_of, DirectoryProjection, Entry, ListError};
 use crate::testlog::{rt, TestLog, MIN};
 
 const ANN: Ulid = Ulid(101);
@@ -228,4 +228,91 @@ fn priorities_statuses_and_pages() {
         ));
         log.assert_rebuild_matches().await;
     });
+}
+
+mod random {
+    //! Random histories: the membership and name indexes agree with the entries, and a
+    //! rebuild from the log gives the live model's digest.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const USERS: [Ulid; 3] = [Ulid(101), Ulid(102), Ulid(103)];
+    const GROUPS: [Ulid; 3] = [Ulid(201), Ulid(202), Ulid(203)];
+    const GROUP_NAMES: [&str; 4] = ["alpha", "Beta", "gamma", "ALPHA"];
+
+    async fn step(log: &mut TestLog, op: u8, g: usize, u: usize, n: usize) {
+        let stream = StreamId::new(StreamKind::Group, GROUPS[g]);
+        let link = |op| GroupCommand::Link {
+            set: GroupSet::Members,
+            op,
+        };
+        let command = match op % 6 {
+            0 => group(GROUPS[g], GROUP_NAMES[n], &[USERS[u]]),
+            1 => link(LinkOp::Add(USERS[u])),
+            2 => link(LinkOp::Remove(USERS[u])),
+            3 => GroupCommand::Rename {
+                name: GROUP_NAMES[n].into(),
+            },
+            4 => GroupCommand::Delete {
+                open_ticket_references: 0,
+                replacement_id: None,
+            },
+            _ => link(LinkOp::Replace(USERS[..u].iter().copied().collect())),
+        };
+        // Refusals (unknown group, taken name, deleted group...) write nothing.
+        let _ = log.try_exec::<GroupAggregate>(stream, command).await;
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn indexes_agree_and_rebuild_matches(
+            history in proptest::collection::vec((0u8..6, 0usize..3, 0usize..3, 0usize..4), 1..40),
+        ) {
+            rt().block_on(async {
+                let mut log = TestLog::new(Arc::new(DirectoryProjection));
+                for (i, (op, g, u, n)) in history.iter().enumerate() {
+                    log.clock += MIN;
+                    step(&mut log, *op, *g, *u, *n).await;
+                    if i % 7 == 0 {
+                        log.runner.catch_up().await.expect("catch up");
+                    }
+                }
+                let view = log.view().await;
+                let live: Vec<Entry> = GROUPS
+                    .iter()
+                    .filter_map(|g| get(&view, StreamKind::Group, *g).unwrap())
+                    .filter(|e| !e.deleted)
+                    .collect();
+                for user in USERS {
+                    let mut expected: Vec<Ulid> = live
+                        .iter()
+                        .filter(|e| e.set("members").contains(&user))
+                        .map(|e| e.id)
+                        .collect();
+                    expected.sort();
+                    let listed: Vec<Ulid> =
+                        groups_of(&view, user).unwrap().iter().map(|e| e.id).collect();
+                    assert_eq!(listed, expected);
+                }
+                let mut expected: Vec<(String, Ulid)> =
+                    live.iter().map(|e| (e.name.to_lowercase(), e.id)).collect();
+                expected.sort();
+                let mut listed = Vec::new();
+                let mut after = None;
+                loop {
+                    let page = list(&view, StreamKind::Group, after.as_deref(), 2).unwrap();
+                    listed.extend(page.items.iter().map(|e| (e.name.to_lowercase(), e.id)));
+                    match page.next {
+                        Some(next) => after = Some(next),
+                        None => break,
+                    }
+                }
+                assert_eq!(listed, expected);
+                log.assert_rebuild_matches().await;
+            });
+        }
+    }
 }
