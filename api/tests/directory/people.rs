@@ -104,13 +104,24 @@ fn admin_builds_the_directory_and_reads_it_back() {
 
     // Retargeting a priority, then a rename, read back.
     let url = format!("/api/priorities/{}", priority["id"].as_str().unwrap());
-    let patched = ok(
+    let patch = || {
         client()
             .patch(desk.server.url(&url))
             .bearer_auth(admin)
-            .json(&json!({"name": "P1", "sla": {"first_response_minutes": 10}})),
-        StatusCode::OK,
-    );
+            .header("Idempotency-Key", "retarget-1")
+            .json(&json!({"name": "P1", "sla": {"first_response_minutes": 10}}))
+    };
+    let patched = ok(patch(), StatusCode::OK);
+    // A retry replays both changes' results and writes nothing.
+    let head = desk.head();
+    assert_eq!(ok(patch(), StatusCode::OK), patched);
+    assert_eq!(desk.head(), head);
+    let stale = client()
+        .patch(desk.server.url(&url))
+        .bearer_auth(admin)
+        .header("If-Match", "1")
+        .json(&json!({"colour": "#00ff00"}));
+    refused(stale, StatusCode::CONFLICT, Some("If-Match"));
     let entry = read(
         &desk,
         admin,

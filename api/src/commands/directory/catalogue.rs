@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use ulid::Ulid;
 
-use super::{run, DirectoryResponses, ADMINS};
+use super::{run, run_all, DirectoryResponses, ADMINS};
 use crate::auth::Caller;
 use crate::commands::parse_id;
 use crate::commands::tickets::CommandHeaders;
@@ -184,8 +184,8 @@ pub async fn create_priority(
     run::<PriorityAggregate>(&state, &caller, &req, stream, command, location, None).await
 }
 
-/// Renames, recolours or retargets a priority (admins); each change is its own command and
-/// the answer is the last one's.
+/// Renames, recolours or retargets a priority (admins); each change is its own command (see
+/// [`super::run_all`]) and the answer is the last one's.
 #[utoipa::path(tag = "catalogue", request_body = PriorityPatch, security(("bearer" = [])),
     params(("id" = String, Path, description = "`priority-ULID` or ULID"), CommandHeaders),
     responses(DirectoryResponses))]
@@ -213,13 +213,12 @@ pub async fn update_priority(
     if let Some(sla) = input.sla {
         commands.push(PriorityCommand::SetSla { sla: sla.parse()? });
     }
-    let last = commands
-        .pop()
-        .ok_or_else(|| ApiError::invalid("nothing to change: give name, colour or sla"))?;
-    for command in commands {
-        run::<PriorityAggregate>(&state, &caller, &req, stream, command, None, None).await?;
+    if commands.is_empty() {
+        return Err(ApiError::invalid(
+            "nothing to change: give name, colour or sla",
+        ));
     }
-    run::<PriorityAggregate>(&state, &caller, &req, stream, last, None, None).await
+    run_all::<PriorityAggregate>(&state, &caller, &req, stream, commands).await
 }
 
 /// Creates a status of a fixed category (admins).

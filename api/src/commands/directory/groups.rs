@@ -11,7 +11,7 @@ use ledgerdesk_core::{StreamId, StreamKind};
 use serde::Deserialize;
 use ulid::Ulid;
 
-use super::{run, DirectoryResponses, ADMINS};
+use super::{run, run_all, DirectoryResponses, ADMINS};
 use crate::auth::Caller;
 use crate::commands::parse_id;
 use crate::commands::tickets::{user, CommandHeaders};
@@ -92,7 +92,7 @@ pub async fn create_group(
 }
 
 /// Renames a group or changes its visibility (admins). A rename and a visibility change are
-/// two commands: the answer is the last one's.
+/// two commands (see [`super::run_all`]): the answer is the last one's.
 #[utoipa::path(tag = "directory", request_body = GroupPatch, security(("bearer" = [])),
     params(("id" = String, Path, description = "`group-ULID` or ULID"), CommandHeaders),
     responses(DirectoryResponses))]
@@ -114,13 +114,10 @@ pub async fn update_group(
     if let Some(public) = input.public {
         commands.push(GroupCommand::SetPublic { public });
     }
-    let last = commands
-        .pop()
-        .ok_or_else(|| ApiError::invalid("nothing to change: give name or public"))?;
-    for command in commands {
-        run::<GroupAggregate>(&state, &caller, &req, stream(id), command, None, None).await?;
+    if commands.is_empty() {
+        return Err(ApiError::invalid("nothing to change: give name or public"));
     }
-    run::<GroupAggregate>(&state, &caller, &req, stream(id), last, None, None).await
+    run_all::<GroupAggregate>(&state, &caller, &req, stream(id), commands).await
 }
 
 /// Adds a member (admins): 409 when already a member.

@@ -120,6 +120,47 @@ where
     })
 }
 
+/// Runs several commands on one stream for one request (a `PATCH` of several fields), in
+/// order, answering the last one's [`CommandAnswer`]. The request's `Idempotency-Key` is
+/// derived per command (`key#0`, `key#1`...) so a retry replays each of them, and its
+/// `If-Match` guards the first; each later one expects the version the previous one left.
+pub(crate) async fn run_all<A>(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    stream: StreamId,
+    commands: Vec<A::Command>,
+) -> Result<HttpResponse, ApiError>
+where
+    A: Aggregate,
+    A::State: Send + Sync + 'static,
+    A::Error: Refusal,
+{
+    let base = options(req, caller)?;
+    let ctx = CommandContext {
+        actor: caller.actor(),
+        now: Timestamp::now(),
+    };
+    let mut answer = None;
+    for (i, command) in commands.iter().enumerate() {
+        let opts = CommandOptions {
+            idempotency_key: base.idempotency_key.as_ref().map(|k| format!("{k}#{i}")),
+            if_match: match &answer {
+                None => base.if_match,
+                Some(CommandAnswer { version, .. }) => Some(*version),
+            },
+            ..CommandOptions::default()
+        };
+        let done = state
+            .commands
+            .execute::<A>(stream, command, &ctx, opts)
+            .await?;
+        answer = Some(CommandAnswer::of(&done));
+    }
+    let answer = answer.ok_or_else(|| ApiError::invalid("nothing to change"))?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
 impl Refusal for ItemError {
     fn to_api(&self) -> ApiError {
         match self {
