@@ -309,3 +309,80 @@ fn deletes_need_a_replacement_while_tickets_refer() {
     );
     ok(del(&format!("/api/statuses/{pid}")), StatusCode::OK);
 }
+
+#[test]
+fn calendars_and_priorities_counted_in_them() {
+    let desk = Desk::open();
+    let admin = &desk.admin;
+    let day = json!([{"start": 540, "end": 1020}]);
+    let week = json!([day, day, day, day, day, [], []]);
+    let six_days = json!([day, day, day, day, day, []]);
+    let bad = json!({"name": "Office", "time_zone": "Europe/Paris", "hours": six_days});
+    refused(
+        desk.post(admin, "/api/calendars", bad),
+        StatusCode::BAD_REQUEST,
+        Some("hours"),
+    );
+    let bad_zone = json!({"name": "Office", "time_zone": "Mars/Olympus", "hours": week});
+    refused(
+        desk.post(admin, "/api/calendars", bad_zone),
+        StatusCode::BAD_REQUEST,
+        Some("time_zone"),
+    );
+    let bad_day = json!({"name": "Office", "time_zone": "Europe/Paris", "hours": week,
+        "holidays": [{"date": "2024-02-30", "name": "nope"}]});
+    refused(
+        desk.post(admin, "/api/calendars", bad_day),
+        StatusCode::BAD_REQUEST,
+        Some("holidays"),
+    );
+    let calendar = created(desk.post(
+        admin,
+        "/api/calendars",
+        json!({"name": "Office", "time_zone": "Europe/Paris", "hours": week,
+               "holidays": [{"date": "2024-12-25", "name": "Christmas"}]}),
+    ));
+    let cid = calendar["id"].as_str().unwrap();
+    let nowhere = format!("calendar-{}", ulid::Ulid::new());
+    let orphan = json!({"name": "Office hours", "colour": "#123456", "sla": {"resolution_minutes": 480, "calendar_id": nowhere}});
+    refused(
+        desk.post(admin, "/api/priorities", orphan),
+        StatusCode::BAD_REQUEST,
+        Some("calendar_id"),
+    );
+    let priority = created(desk.post(
+        admin,
+        "/api/priorities",
+        json!({"name": "Office hours", "colour": "#123456", "sla": {"resolution_minutes": 480, "calendar_id": cid}}),
+    ));
+    let position = priority["position"].as_u64().unwrap();
+    let p = read(
+        &desk,
+        admin,
+        &format!(
+            "/api/directory/priorities/{}",
+            priority["id"].as_str().unwrap()
+        ),
+        position,
+    );
+    assert_eq!(
+        p["entry"]["attributes"]["sla"]["calendar_id"],
+        json!(cid.trim_start_matches("calendar-"))
+    );
+    let c = read(
+        &desk,
+        &desk.auditor.1,
+        &format!("/api/directory/calendars/{cid}"),
+        position,
+    );
+    assert_eq!(c["entry"]["attributes"]["time_zone"], "Europe/Paris");
+    assert_eq!(c["entry"]["items"]["holidays"][0]["name"], "Christmas");
+    refused(
+        desk.get(
+            &desk.requester.1,
+            &format!("/api/directory/calendars/{cid}"),
+        ),
+        StatusCode::FORBIDDEN,
+        None,
+    );
+}

@@ -5,6 +5,7 @@
 //! `PUT /api/settings/{name}`. Names are unique per kind (409 `already_taken`).
 
 use actix_web::{patch, post, put, web, HttpRequest, HttpResponse};
+use ledgerdesk_core::directory::calendar::CalendarAggregate;
 use ledgerdesk_core::directory::catalogue_item::{ItemAggregate, ItemCommand, ItemKind};
 use ledgerdesk_core::directory::category::{CategoryAggregate, CategoryCommand, TreeKind};
 use ledgerdesk_core::directory::department::{DepartmentAggregate, DepartmentCommand};
@@ -41,15 +42,30 @@ pub struct Targets {
 }
 
 impl Targets {
-    fn parse(self) -> Result<SlaTargets, ApiError> {
+    /// The targets, with the calendar checked to exist.
+    async fn parse(self, state: &AppState) -> Result<SlaTargets, ApiError> {
+        let calendar_id = match &self.calendar_id {
+            Some(c) => {
+                let id = parse_id(c, StreamKind::Calendar, "calendar_id")?;
+                let (calendar, _) = state
+                    .commands
+                    .load::<CalendarAggregate>(StreamId::new(StreamKind::Calendar, id))
+                    .await
+                    .map_err(|e| ApiError::internal("loading a calendar", e))?;
+                if calendar.lifecycle != Lifecycle::Active {
+                    return Err(
+                        ApiError::invalid(format!("no calendar {c}")).with_field("calendar_id")
+                    );
+                }
+                Some(id)
+            }
+            None => None,
+        };
         Ok(SlaTargets {
             overdue_in_minutes: self.overdue_in_minutes,
             first_response_minutes: self.first_response_minutes,
             resolution_minutes: self.resolution_minutes,
-            calendar_id: self
-                .calendar_id
-                .map(|c| parse_id(&c, StreamKind::Calendar, "sla.calendar_id"))
-                .transpose()?,
+            calendar_id,
         })
     }
 }
@@ -177,7 +193,7 @@ pub async fn create_priority(
         priority_id,
         name: input.name,
         colour: input.colour,
-        sla: input.sla.parse()?,
+        sla: input.sla.parse(&state).await?,
     };
     let stream = StreamId::new(StreamKind::Priority, priority_id);
     let location = Some("/api/directory/priorities");
@@ -211,7 +227,9 @@ pub async fn update_priority(
         commands.push(PriorityCommand::Recolour { colour });
     }
     if let Some(sla) = input.sla {
-        commands.push(PriorityCommand::SetSla { sla: sla.parse()? });
+        commands.push(PriorityCommand::SetSla {
+            sla: sla.parse(&state).await?,
+        });
     }
     if commands.is_empty() {
         return Err(ApiError::invalid(

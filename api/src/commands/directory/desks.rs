@@ -1,10 +1,13 @@
-//! Help desks and custom fields (admins): `POST /api/helpdesks`,
-//! `POST /api/helpdesks/{id}/levels`, `POST /api/custom_fields`.
+//! Help desks, custom fields and business-hours calendars (admins): `POST /api/helpdesks`,
+//! `POST /api/helpdesks/{id}/levels`, `POST /api/custom_fields`, `POST /api/calendars`.
 
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest, HttpResponse};
+use ledgerdesk_core::directory::calendar::{
+    CalendarAggregate, CalendarCommand, CalendarError, CivilDate, Holiday, MinuteRange, WeeklyHours,
+};
 use ledgerdesk_core::directory::custom_field::{
     AppliesTo, CustomFieldAggregate, CustomFieldCommand, CustomFieldError, FieldOption, FieldType,
 };
@@ -35,6 +38,20 @@ impl Refusal for HelpDeskError {
             HelpDeskError::LevelNameTaken(_) => {
                 ApiError::new(StatusCode::CONFLICT, "already_taken", message).with_field("name")
             }
+        }
+    }
+}
+
+impl Refusal for CalendarError {
+    fn to_api(&self) -> ApiError {
+        let message = self.to_string();
+        match self {
+            CalendarError::Common(c) => c.to_api(),
+            CalendarError::HolidayExists(_) => {
+                ApiError::new(StatusCode::CONFLICT, "already_exists", message)
+                    .with_field("holidays")
+            }
+            CalendarError::UnknownHoliday(_) => ApiError::not_found(message),
         }
     }
 }
@@ -238,4 +255,111 @@ pub async fn create_custom_field(
     let stream = StreamId::new(StreamKind::CustomField, field_id);
     let location = Some("/api/directory/custom_fields");
     run::<CustomFieldAggregate>(&state, &caller, &req, stream, command, location, None).await
+}
+
+/// Opening hours of one span of a day, in minutes after midnight (`540` is 09:00).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Span {
+    /// Start, minutes after midnight.
+    start: u16,
+    /// End (exclusive), minutes after midnight, at most 1440.
+    end: u16,
+}
+
+/// A holiday.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayInput {
+    /// The day, `YYYY-MM-DD`.
+    date: String,
+    /// Its name.
+    name: String,
+}
+
+/// A business-hours calendar.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCalendar {
+    /// Its name (unique).
+    name: String,
+    /// An IANA time zone (`Europe/Paris`).
+    time_zone: String,
+    /// Seven days, Monday first, each a list of opening spans.
+    hours: Vec<Vec<Span>>,
+    /// Days off.
+    #[serde(default)]
+    holidays: Vec<HolidayInput>,
+}
+
+fn civil_date(input: &str) -> Result<CivilDate, ApiError> {
+    let bad =
+        || ApiError::invalid(format!("{input:?} is not a YYYY-MM-DD date")).with_field("holidays");
+    let date = chrono::NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d").map_err(|_| bad())?;
+    use chrono::Datelike;
+    Ok(CivilDate {
+        year: u16::try_from(date.year()).map_err(|_| bad())?,
+        month: u8::try_from(date.month()).map_err(|_| bad())?,
+        day: u8::try_from(date.day()).map_err(|_| bad())?,
+    })
+}
+
+/// Creates a business-hours calendar for SLA targets (admins).
+#[utoipa::path(tag = "catalogue", request_body = NewCalendar, security(("bearer" = [])),
+    params(CommandHeaders), responses(DirectoryResponses))]
+#[post("/calendars")]
+pub async fn create_calendar(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Json<NewCalendar>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let input = body.into_inner();
+    let days: [Vec<MinuteRange>; 7] = input
+        .hours
+        .into_iter()
+        .map(|day| {
+            day.into_iter()
+                .map(|s| MinuteRange {
+                    start: s.start,
+                    end: s.end,
+                })
+                .collect()
+        })
+        .collect::<Vec<Vec<MinuteRange>>>()
+        .try_into()
+        .map_err(|_| {
+            ApiError::invalid("hours must list seven days, Monday first").with_field("hours")
+        })?;
+    let holidays = input
+        .holidays
+        .into_iter()
+        .map(|h| {
+            Ok(Holiday {
+                date: civil_date(&h.date)?,
+                name: h.name,
+            })
+        })
+        .collect::<Result<Vec<Holiday>, ApiError>>()?;
+    // The domain checks the name's shape; whether the zone exists is known here (the SLA
+    // model would otherwise count in UTC).
+    if input.time_zone.trim().parse::<chrono_tz::Tz>().is_err() {
+        return Err(ApiError::invalid(format!(
+            "{:?} is not a known IANA time zone",
+            input.time_zone
+        ))
+        .with_field("time_zone"));
+    }
+    let calendar_id = Ulid::new();
+    let command = CalendarCommand::Create {
+        calendar_id,
+        name: input.name,
+        time_zone: input.time_zone,
+        hours: WeeklyHours { days },
+        holidays,
+    };
+    let stream = StreamId::new(StreamKind::Calendar, calendar_id);
+    let location = Some("/api/directory/calendars");
+    run::<CalendarAggregate>(&state, &caller, &req, stream, command, location, None).await
 }

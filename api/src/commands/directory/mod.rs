@@ -5,7 +5,7 @@
 //! [`groups`] (create, rename, members), [`catalogue`] (priorities with SLA targets,
 //! statuses, departments, categories, simple catalogue items, settings), [`org`] (custom
 //! roles and grants, ticket types, companies, locations), [`desks`] (help desks and their
-//! levels, custom fields), [`deletes`] (groups, priorities, statuses, with a replacement
+//! levels, custom fields, calendars), [`deletes`] (groups, priorities, statuses, with a replacement
 //! when tickets still refer to them), [`kb`] (articles),
 //! [`news`] (breaking news, updates, notices). The steps they share (running a command of
 //! any directory aggregate, mapping its refusals) are here.
@@ -71,6 +71,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(desks::create_helpdesk)
         .service(desks::add_level)
         .service(desks::create_custom_field)
+        .service(desks::create_calendar)
         .service(kb::create_article)
         .service(kb::update_article)
         .service(kb::delete_article)
