@@ -16,12 +16,17 @@
 
 pub mod approvals;
 mod changes;
+pub mod directory;
 pub mod history;
+pub mod kb;
 mod kv;
+pub mod news;
 mod registry;
 mod runner;
 pub mod sla;
 pub mod time;
+#[cfg(test)]
+mod testlog;
 pub mod views;
 
 pub use changes::{Changes, ProjectionView, Write};
@@ -69,6 +74,9 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(sla::SlaProjection),
         Arc::new(approvals::ApprovalsProjection),
         Arc::new(time::TimeProjection),
+        Arc::new(directory::DirectoryProjection),
+        Arc::new(kb::KbProjection),
+        Arc::new(news::NewsProjection),
     ]
 }
 

@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod directory;
 pub mod tickets;
 
 use actix_web::HttpRequest;
@@ -112,4 +113,5 @@ pub fn parse_id(input: &str, kind: StreamKind, field: &str) -> Result<Ulid, ApiE
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(auth::login).service(admin::rebuild_projection);
     tickets::configure(cfg);
+    directory::configure(cfg);
 }

@@ -7,8 +7,11 @@
 //! answers; otherwise 503 `not_caught_up`.
 
 pub mod approvals;
+pub mod directory;
 pub mod events;
 pub mod health;
+pub mod kb;
+pub mod news;
 pub mod tickets;
 pub mod time;
 
@@ -74,5 +77,15 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(approvals::pending)
         .service(approvals::ticket_approvals)
         .service(time::ticket_time)
-        .service(time::time_report);
+        .service(time::time_report)
+        .service(directory::group_members)
+        .service(directory::user_groups)
+        .service(directory::list_directory)
+        .service(directory::get_directory)
+        .service(directory::list_settings)
+        .service(kb::list_articles)
+        .service(kb::get_article)
+        .service(news::list_news)
+        .service(news::get_news)
+        .service(news::list_notices);
 }

@@ -1,0 +1,153 @@
+//! Deleting what tickets refer to (admins): `DELETE /api/groups/{id}`,
+//! `DELETE /api/priorities/{id}`, `DELETE /api/statuses/{id}`, each with an optional
+//! `?replacement_id=`. The domain refuses (409 `still_referenced`) a delete that tickets
+//! still need unless a replacement is named; the count comes from the ticket views once they
+//! reflect the whole log ([`super::ticket_references`]). The replacement must exist (400),
+//! and a status's replacement must have the same category.
+
+use actix_web::{delete, web, HttpRequest, HttpResponse};
+use ledgerdesk_core::directory::group::{GroupAggregate, GroupCommand};
+use ledgerdesk_core::directory::priority::{PriorityAggregate, PriorityCommand};
+use ledgerdesk_core::directory::status::{StatusAggregate, StatusCommand};
+use ledgerdesk_core::directory::Lifecycle;
+use ledgerdesk_core::{StreamId, StreamKind};
+use ledgerdesk_projections::views::TicketFilter;
+use ulid::Ulid;
+
+use super::{run, ticket_references, DirectoryResponses, Replacement, ADMINS};
+use crate::auth::Caller;
+use crate::commands::parse_id;
+use crate::commands::tickets::CommandHeaders;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn missing(what: &str, id: Ulid) -> ApiError {
+    ApiError::invalid(format!("no {what} {id}")).with_field("replacement_id")
+}
+
+/// Deletes a group (admins).
+#[utoipa::path(tag = "directory", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`group-ULID` or ULID"), Replacement,
+        CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/groups/{id}")]
+pub async fn delete_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<Replacement>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let id = parse_id(&path, StreamKind::Group, "id")?;
+    let replacement_id = query.id(StreamKind::Group)?;
+    if let Some(r) = replacement_id {
+        let (group, _) = state
+            .commands
+            .load::<GroupAggregate>(StreamId::new(StreamKind::Group, r))
+            .await
+            .map_err(|e| ApiError::internal("loading a group", e))?;
+        if group.lifecycle != Lifecycle::Active {
+            return Err(missing("group", r));
+        }
+    }
+    let filter = TicketFilter {
+        group: Some(Some(id)),
+        ..TicketFilter::default()
+    };
+    let command = GroupCommand::Delete {
+        open_ticket_references: ticket_references(&state, &filter).await?,
+        replacement_id,
+    };
+    let stream = StreamId::new(StreamKind::Group, id);
+    run::<GroupAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Deletes a priority (admins).
+#[utoipa::path(tag = "catalogue", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`priority-ULID` or ULID"), Replacement,
+        CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/priorities/{id}")]
+pub async fn delete_priority(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<Replacement>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let id = parse_id(&path, StreamKind::Priority, "id")?;
+    let replacement_id = query.id(StreamKind::Priority)?;
+    if let Some(r) = replacement_id {
+        let (priority, _) = state
+            .commands
+            .load::<PriorityAggregate>(StreamId::new(StreamKind::Priority, r))
+            .await
+            .map_err(|e| ApiError::internal("loading a priority", e))?;
+        if priority.lifecycle != Lifecycle::Active {
+            return Err(missing("priority", r));
+        }
+    }
+    let filter = TicketFilter {
+        priority: Some(Some(id)),
+        ..TicketFilter::default()
+    };
+    let command = PriorityCommand::Delete {
+        open_ticket_references: ticket_references(&state, &filter).await?,
+        replacement_id,
+    };
+    let stream = StreamId::new(StreamKind::Priority, id);
+    run::<PriorityAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Deletes a status (admins); a replacement must have the same category.
+#[utoipa::path(tag = "catalogue", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`status-ULID` or ULID"), Replacement,
+        CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/statuses/{id}")]
+pub async fn delete_status(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<Replacement>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let id = parse_id(&path, StreamKind::Status, "id")?;
+    let replacement_id = query.id(StreamKind::Status)?;
+    if let Some(r) = replacement_id {
+        let load = |id| {
+            state
+                .commands
+                .load::<StatusAggregate>(StreamId::new(StreamKind::Status, id))
+        };
+        let (this, _) = load(id)
+            .await
+            .map_err(|e| ApiError::internal("loading a status", e))?;
+        let (other, _) = load(r)
+            .await
+            .map_err(|e| ApiError::internal("loading a status", e))?;
+        if other.lifecycle != Lifecycle::Active {
+            return Err(missing("status", r));
+        }
+        if this.lifecycle == Lifecycle::Active && other.category != this.category {
+            return Err(ApiError::invalid(format!(
+                "the replacement is {:?}, not {:?}",
+                other.category, this.category
+            ))
+            .with_field("replacement_id"));
+        }
+    }
+    let filter = TicketFilter {
+        status: Some(id),
+        ..TicketFilter::default()
+    };
+    let command = StatusCommand::Delete {
+        open_ticket_references: ticket_references(&state, &filter).await?,
+        replacement_id,
+    };
+    let stream = StreamId::new(StreamKind::Status, id);
+    run::<StatusAggregate>(&state, &caller, &req, stream, command, None, None).await
+}

@@ -1,0 +1,318 @@
+//! The directory model against a real log, with hand-computed expectations.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use ledgerdesk_core::directory::group::{GroupAggregate, GroupCommand, GroupSet};
+use ledgerdesk_core::directory::priority::{PriorityAggregate, PriorityCommand, SlaTargets};
+use ledgerdesk_core::directory::status::{StatusAggregate, StatusCategory, StatusCommand};
+use ledgerdesk_core::directory::user::{
+    CreateUser, UserAggregate, UserCommand, UserKind, UserProfile,
+};
+use ledgerdesk_core::directory::LinkOp;
+use ledgerdesk_core::{StreamId, StreamKind};
+use serde_json::json;
+use ulid::Ulid;
+
+use super::{get, groups_of, list, members_of, DirectoryProjection, Entry, ListError};
+use crate::testlog::{rt, TestLog, MIN};
+
+const ANN: Ulid = Ulid(101);
+const BOB: Ulid = Ulid(102);
+const OPS: Ulid = Ulid(201);
+const NET: Ulid = Ulid(202);
+
+fn user(id: Ulid, username: &str, full_name: &str) -> UserCommand {
+    UserCommand::Create(CreateUser {
+        user_id: id,
+        kind: UserKind::Agent,
+        username: Some(username.into()),
+        email: Some(format!("{username}@example.org")),
+        full_name: full_name.into(),
+        profile: UserProfile::default(),
+        role_id: Ulid(9),
+        with_password: true,
+    })
+}
+
+fn group(id: Ulid, name: &str, members: &[Ulid]) -> GroupCommand {
+    GroupCommand::Create {
+        group_id: id,
+        name: name.into(),
+        public: false,
+        members: members.iter().copied().collect(),
+        recipients: BTreeSet::new(),
+    }
+}
+
+async fn desk() -> TestLog {
+    let mut log = TestLog::new(Arc::new(DirectoryProjection));
+    let u = |id| StreamId::new(StreamKind::User, id);
+    let g = |id| StreamId::new(StreamKind::Group, id);
+    log.exec::<UserAggregate>(u(ANN), user(ANN, "ann", "Ann Archer"))
+        .await;
+    log.exec::<UserAggregate>(u(BOB), user(BOB, "bob", "Bob Baker"))
+        .await;
+    log.exec::<GroupAggregate>(g(OPS), group(OPS, "Operations", &[ANN]))
+        .await;
+    log.clock += MIN;
+    log.exec::<GroupAggregate>(g(NET), group(NET, "network", &[ANN, BOB]))
+        .await;
+    log
+}
+
+#[test]
+fn users_groups_and_membership() {
+    rt().block_on(async {
+        let mut log = desk().await;
+        let view = log.view().await;
+        let ann = get(&view, StreamKind::User, ANN).unwrap().unwrap();
+        assert_eq!(ann.name, "Ann Archer");
+        assert_eq!(ann.attribute("username"), Some(json!("ann")));
+        assert!(ann.attributes.contains_key("password_set_at"), "{ann:?}");
+        assert!(!ann
+            .attributes
+            .keys()
+            .any(|k| k.contains("hash") || k.contains("token")));
+        // Name order is case-insensitive: network before Operations.
+        let page = list(&view, StreamKind::Group, None, 10).unwrap();
+        let names: Vec<_> = page.items.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["network", "Operations"]);
+        assert_eq!(page.next, None);
+        let of_ann: Vec<_> = groups_of(&view, ANN)
+            .unwrap()
+            .iter()
+            .map(|g| g.id)
+            .collect();
+        assert_eq!(of_ann, [OPS, NET]);
+        let net = get(&view, StreamKind::Group, NET).unwrap().unwrap();
+        let members: Vec<_> = members_of(&view, &net)
+            .unwrap()
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        assert_eq!(members, [ANN, BOB]);
+
+        let g = StreamId::new(StreamKind::Group, OPS);
+        let add = GroupCommand::Link {
+            set: GroupSet::Members,
+            op: LinkOp::Add(BOB),
+        };
+        log.exec::<GroupAggregate>(g, add).await;
+        let remove = GroupCommand::Link {
+            set: GroupSet::Members,
+            op: LinkOp::Remove(ANN),
+        };
+        log.exec::<GroupAggregate>(g, remove).await;
+        log.exec::<GroupAggregate>(
+            g,
+            GroupCommand::Rename {
+                name: "Apps".into(),
+            },
+        )
+        .await;
+        let view = log.view().await;
+        let of_ann: Vec<_> = groups_of(&view, ANN)
+            .unwrap()
+            .iter()
+            .map(|g| g.id)
+            .collect();
+        assert_eq!(of_ann, [NET]);
+        let of_bob: Vec<_> = groups_of(&view, BOB)
+            .unwrap()
+            .iter()
+            .map(|g| g.id)
+            .collect();
+        assert_eq!(of_bob, [OPS, NET]);
+        let names: Vec<_> = list(&view, StreamKind::Group, None, 10)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names, ["Apps", "network"]);
+        let delete = GroupCommand::Delete {
+            open_ticket_references: 0,
+            replacement_id: None,
+        };
+        log.exec::<GroupAggregate>(g, delete).await;
+        let view = log.view().await;
+        assert!(get(&view, StreamKind::Group, OPS).unwrap().unwrap().deleted);
+        assert_eq!(
+            list(&view, StreamKind::Group, None, 10)
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
+        let of_bob: Vec<_> = groups_of(&view, BOB)
+            .unwrap()
+            .iter()
+            .map(|g| g.id)
+            .collect();
+        assert_eq!(of_bob, [NET]);
+        let disable = UserCommand::Disable;
+        log.exec::<UserAggregate>(StreamId::new(StreamKind::User, BOB), disable)
+            .await;
+        let bob = get(&log.view().await, StreamKind::User, BOB)
+            .unwrap()
+            .unwrap();
+        assert_eq!(bob.attribute("enabled"), Some(json!(false)));
+        log.assert_rebuild_matches().await;
+    });
+}
+
+#[test]
+fn priorities_statuses_and_pages() {
+    rt().block_on(async {
+        let mut log = TestLog::new(Arc::new(DirectoryProjection));
+        for (i, name) in ["Urgent", "low", "Normal", "High"].iter().enumerate() {
+            let id = Ulid(300 + i as u128);
+            let sla = SlaTargets {
+                first_response_minutes: Some(30 * (i as u32 + 1)),
+                ..SlaTargets::default()
+            };
+            let create = PriorityCommand::Create {
+                priority_id: id,
+                name: (*name).into(),
+                colour: "#ff0000".into(),
+                sla,
+            };
+            log.exec::<PriorityAggregate>(StreamId::new(StreamKind::Priority, id), create)
+                .await;
+        }
+        let p = StreamId::new(StreamKind::Priority, Ulid(301));
+        let sla = SlaTargets {
+            resolution_minutes: Some(600),
+            ..SlaTargets::default()
+        };
+        log.exec::<PriorityAggregate>(p, PriorityCommand::SetSla { sla })
+            .await;
+        let status = StatusCommand::Create {
+            status_id: Ulid(400),
+            name: "Awaiting parts".into(),
+            category: StatusCategory::Waiting,
+            colour: None,
+        };
+        log.exec::<StatusAggregate>(StreamId::new(StreamKind::Status, Ulid(400)), status)
+            .await;
+        let view = log.view().await;
+        let first = list(&view, StreamKind::Priority, None, 3).unwrap();
+        let names: Vec<_> = first.items.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["High", "low", "Normal"]);
+        let rest = list(&view, StreamKind::Priority, first.next.as_deref(), 3).unwrap();
+        let names: Vec<_> = rest.items.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!((names, rest.next), (vec!["Urgent"], None));
+        let low = get(&view, StreamKind::Priority, Ulid(301))
+            .unwrap()
+            .unwrap();
+        let sla = low.attribute("sla").unwrap();
+        assert_eq!(sla["resolution_minutes"], json!(600));
+        assert_eq!(sla["first_response_minutes"], json!(null));
+        assert_eq!(low.version, 2);
+        let st = get(&view, StreamKind::Status, Ulid(400)).unwrap().unwrap();
+        assert_eq!(st.attribute("category"), Some(json!("Waiting")));
+        // A cursor of another kind, garbage and a zero limit are refused.
+        let cursor = first.next.unwrap();
+        assert!(matches!(
+            list(&view, StreamKind::Status, Some(&cursor), 3),
+            Err(ListError::InvalidCursor)
+        ));
+        assert!(matches!(
+            list(&view, StreamKind::Status, Some("zz"), 3),
+            Err(ListError::InvalidCursor)
+        ));
+        assert!(matches!(
+            list(&view, StreamKind::Status, None, 0),
+            Err(ListError::Limit)
+        ));
+        log.assert_rebuild_matches().await;
+    });
+}
+
+mod random {
+    //! Random histories: the membership and name indexes agree with the entries, and a
+    //! rebuild from the log gives the live model's digest.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const USERS: [Ulid; 3] = [Ulid(101), Ulid(102), Ulid(103)];
+    const GROUPS: [Ulid; 3] = [Ulid(201), Ulid(202), Ulid(203)];
+    const GROUP_NAMES: [&str; 4] = ["alpha", "Beta", "gamma", "ALPHA"];
+
+    async fn step(log: &mut TestLog, op: u8, g: usize, u: usize, n: usize) {
+        let stream = StreamId::new(StreamKind::Group, GROUPS[g]);
+        let link = |op| GroupCommand::Link {
+            set: GroupSet::Members,
+            op,
+        };
+        let command = match op % 6 {
+            0 => group(GROUPS[g], GROUP_NAMES[n], &[USERS[u]]),
+            1 => link(LinkOp::Add(USERS[u])),
+            2 => link(LinkOp::Remove(USERS[u])),
+            3 => GroupCommand::Rename {
+                name: GROUP_NAMES[n].into(),
+            },
+            4 => GroupCommand::Delete {
+                open_ticket_references: 0,
+                replacement_id: None,
+            },
+            _ => link(LinkOp::Replace(USERS[..u].iter().copied().collect())),
+        };
+        // Refusals (unknown group, taken name, deleted group...) write nothing.
+        let _ = log.try_exec::<GroupAggregate>(stream, command).await;
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn indexes_agree_and_rebuild_matches(
+            history in proptest::collection::vec((0u8..6, 0usize..3, 0usize..3, 0usize..4), 1..40),
+        ) {
+            rt().block_on(async {
+                let mut log = TestLog::new(Arc::new(DirectoryProjection));
+                for (i, (op, g, u, n)) in history.iter().enumerate() {
+                    log.clock += MIN;
+                    step(&mut log, *op, *g, *u, *n).await;
+                    if i % 7 == 0 {
+                        log.runner.catch_up().await.expect("catch up");
+                    }
+                }
+                let view = log.view().await;
+                let live: Vec<Entry> = GROUPS
+                    .iter()
+                    .filter_map(|g| get(&view, StreamKind::Group, *g).unwrap())
+                    .filter(|e| !e.deleted)
+                    .collect();
+                for user in USERS {
+                    let mut expected: Vec<Ulid> = live
+                        .iter()
+                        .filter(|e| e.set("members").contains(&user))
+                        .map(|e| e.id)
+                        .collect();
+                    expected.sort();
+                    let listed: Vec<Ulid> =
+                        groups_of(&view, user).unwrap().iter().map(|e| e.id).collect();
+                    assert_eq!(listed, expected);
+                }
+                let mut expected: Vec<(String, Ulid)> =
+                    live.iter().map(|e| (e.name.to_lowercase(), e.id)).collect();
+                expected.sort();
+                let mut listed = Vec::new();
+                let mut after = None;
+                loop {
+                    let page = list(&view, StreamKind::Group, after.as_deref(), 2).unwrap();
+                    listed.extend(page.items.iter().map(|e| (e.name.to_lowercase(), e.id)));
+                    match page.next {
+                        Some(next) => after = Some(next),
+                        None => break,
+                    }
+                }
+                assert_eq!(listed, expected);
+                log.assert_rebuild_matches().await;
+            });
+        }
+    }
+}
