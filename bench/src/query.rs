@@ -244,7 +244,7 @@ pub async fn run(args: QueryArgs) -> Result<(), Box<dyn std::error::Error>> {
 
     let building = Instant::now();
     let runner = ProjectionRunner::open(store.clone(), vec![Arc::new(views::TicketViews)])?;
-    runner.catch_up().await?;
+    runner.rebuild(views::NAME).await?;
     let build_secs = building.elapsed().as_secs_f64();
     println!(
         "views built in {build_secs:.1} s ({:.0} events/s), peak RSS {:.0} MiB",

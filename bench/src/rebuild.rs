@@ -50,7 +50,10 @@ pub(crate) fn peak_rss_mb() -> f64 {
 
 pub async fn run(args: RebuildArgs) -> Result<(), Box<dyn std::error::Error>> {
     let scratch = tempfile::tempdir()?;
-    let dir = args.data_dir.clone().unwrap_or_else(|| scratch.path().to_owned());
+    let dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| scratch.path().to_owned());
     let store = SledEventStore::open(&dir, StoreConfig::default())?;
     let reuse = store.head() > 0;
     let commands = Arc::new(CommandService::new(Arc::new(store.clone()), 1_024));

@@ -86,6 +86,11 @@ impl<'a> Changes<'a> {
         Ok(())
     }
 
+    /// How many keys are pending.
+    pub(crate) fn len(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Roughly how many bytes the pending writes hold (it counts rewrites of a key again, so
     /// it errs high).
     pub(crate) fn pending_bytes(&self) -> usize {

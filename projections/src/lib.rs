@@ -24,9 +24,9 @@ pub mod news;
 mod registry;
 mod runner;
 pub mod sla;
-pub mod time;
 #[cfg(test)]
 mod testlog;
+pub mod time;
 pub mod views;
 
 pub use changes::{Changes, ProjectionView, Write};

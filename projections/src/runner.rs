@@ -13,11 +13,15 @@ use crate::changes::{self, Changes, ProjectionView};
 use crate::registry::{tree_name, Generation, Registry};
 use crate::{MemoryIndex, Projection, ProjectionError};
 
-/// Events read and applied per batch while following the head: small, so that a query
-/// waiting for its own write is not held behind a long batch.
-const FOLLOW_CHUNK: usize = 2_000;
-/// Events read per step while rebuilding or catching up.
+/// Events read per step. A live model writes what it applied as soon as it has caught up with
+/// the head, so a query waiting for its own write is not held behind a long batch.
+const READ_CHUNK: usize = 2_000;
+/// Events read per step while rebuilding.
 const CATCH_UP_CHUNK: usize = 5_000;
+/// While a live model is behind, it applies steps until its pending writes reach this many
+/// keys, then writes them in one batch with the checkpoint (the writes of a ticket's events
+/// collapse meanwhile; one batch keeps each event applied exactly once).
+const LIVE_WINDOW_KEYS: usize = 20_000;
 /// How much a rebuild holds in memory before it writes: until then the writes of a ticket's
 /// many events collapse into one per key (sled costs microseconds per key written).
 const REBUILD_WINDOW_BYTES: usize = 256 << 20;
@@ -213,7 +217,7 @@ impl ProjectionRunner {
             let step = {
                 let _guard = entry.apply.lock().await;
                 let model = entry.live_model();
-                apply_chunk(&self.store, entry.projection.as_ref(), &model, FOLLOW_CHUNK).await
+                apply_chunk(&self.store, entry.projection.as_ref(), &model).await
             };
             match step {
                 Ok(Some(position)) => {
@@ -356,14 +360,9 @@ impl ProjectionRunner {
         }
         // Caught up with the head as it was: finish under the apply lock and swap.
         let _guard = entry.apply.lock().await;
-        while apply_chunk(
-            &self.store,
-            entry.projection.as_ref(),
-            &model,
-            CATCH_UP_CHUNK,
-        )
-        .await?
-        .is_some()
+        while apply_chunk(&self.store, entry.projection.as_ref(), &model)
+            .await?
+            .is_some()
         {}
         self.registry.swap(name, target)?;
         let old = match entry.live.write() {
@@ -396,13 +395,8 @@ impl ProjectionRunner {
             }
             let _guard = entry.apply.lock().await;
             let model = entry.live_model();
-            while let Some(position) = apply_chunk(
-                &self.store,
-                entry.projection.as_ref(),
-                &model,
-                CATCH_UP_CHUNK,
-            )
-            .await?
+            while let Some(position) =
+                apply_chunk(&self.store, entry.projection.as_ref(), &model).await?
             {
                 entry.position.send_replace(position);
             }
@@ -477,23 +471,30 @@ impl ProjectionRunner {
     }
 }
 
-/// Applies the next chunk (at most `chunk` events) after the model's checkpoint, then tells
-/// its in-memory index; `None` when there was nothing to apply.
+/// Applies what follows the model's checkpoint, up to the head or until the pending writes
+/// reach [`LIVE_WINDOW_KEYS`], writes it in one batch with the new checkpoint, then tells the
+/// in-memory index; `None` when there was nothing to apply.
 async fn apply_chunk(
     store: &SledEventStore,
     projection: &dyn Projection,
     model: &Model,
-    chunk: usize,
 ) -> Result<Option<u64>, ProjectionError> {
     let tree = &model.tree;
     let checkpoint = changes::checkpoint(tree)?;
-    let events = store.read_all(checkpoint + 1, chunk).await?;
-    let Some(last) = events.last().map(|e| e.position) else {
-        return Ok(None);
-    };
     let mut changes = Changes::new(tree);
-    for event in &events {
-        projection.apply(&mut changes, event)?;
+    let mut last = checkpoint;
+    loop {
+        let events = store.read_all(last + 1, READ_CHUNK).await?;
+        for event in &events {
+            projection.apply(&mut changes, event)?;
+        }
+        last = events.last().map_or(last, |e| e.position);
+        if events.len() < READ_CHUNK || changes.len() >= LIVE_WINDOW_KEYS {
+            break;
+        }
+    }
+    if last == checkpoint {
+        return Ok(None);
     }
     let writes = changes.into_writes();
     tree.apply_batch(changes::batch_of(&writes, Some(last)))?;
