@@ -11,6 +11,7 @@
 //! - [`queries`]: the read path (`GET`): read models, the log for integrators, health.
 //! - [`openapi`]: the OpenAPI document's frame; paths are collected as routes are mounted
 //!   (utoipa-actix-web), so a mounted route cannot be missing from it.
+//! - [`request_id`]: a request id on every log line of a request, returned as `X-Request-Id`.
 //! - [`error`]: the one JSON error shape and the mapping of every typed error to a status.
 #![forbid(unsafe_code)]
 
@@ -23,6 +24,7 @@ pub mod event_json;
 pub mod metrics;
 pub mod openapi;
 pub mod queries;
+pub mod request_id;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -87,7 +87,9 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .wrap(actix_web::middleware::from_fn(crate::metrics::track))
-                .wrap(tracing_actix())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::request_id::middleware,
+                ))
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api.clone()));
             let (app, _) = mount(app).split_for_parts();
             app.default_service(web::to(not_found))
@@ -173,9 +175,4 @@ async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError
         req.method(),
         req.path()
     )))
-}
-
-/// Request logging with a request id per request.
-fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms")
 }
