@@ -35,6 +35,10 @@ pub struct Cli {
     /// Largest accepted request body in bytes (attachments have their own limit).
     #[arg(long, env = "LEDGERDESK_BODY_LIMIT")]
     pub body_limit: Option<usize>,
+    /// Load a sample desk (people, catalogue, a few hundred tickets) into a data directory
+    /// that has none yet; later starts with `--demo` add nothing.
+    #[arg(long, env = "LEDGERDESK_DEMO", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
+    pub demo: Option<bool>,
 }
 
 /// How log lines are written.
@@ -56,6 +60,7 @@ struct FileConfig {
     log_level: Option<String>,
     log_format: Option<LogFormat>,
     body_limit: Option<usize>,
+    demo: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -73,6 +78,8 @@ pub struct Config {
     pub body_limit: usize,
     /// The first admin's password, from `LEDGERDESK_ADMIN_PASSWORD` (generated when absent).
     pub admin_password: Option<String>,
+    /// Whether to load the demo desk on start (see [`crate::demo`]).
+    pub demo: bool,
 }
 
 impl Config {
@@ -110,6 +117,7 @@ impl Config {
                 .unwrap_or_else(|| "info".to_owned()),
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
             body_limit,
+            demo: cli.demo.or(file.demo).unwrap_or(false),
             admin_password: std::env::var("LEDGERDESK_ADMIN_PASSWORD")
                 .ok()
                 .filter(|p| !p.is_empty()),

@@ -5,6 +5,7 @@
 //!   projections, first-start bootstrap), binds, and serves until SIGTERM.
 //! - [`catalogue`]: the default statuses, ticket types and priorities, and the resolution of
 //!   their ids into what ticket commands carry.
+//! - [`demo`]: `--demo` loads a realistic sample desk through the command service, once.
 //! - [`auth`]: passwords (argon2id), API tokens (stored as BLAKE3 hashes in the credential
 //!   store), the [`auth::Caller`] extractor and role checks, login rate limits.
 //! - [`commands`]: the write path (`POST`/`PUT`/`DELETE`), through the command service.
@@ -19,6 +20,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod event_json;
 pub mod metrics;

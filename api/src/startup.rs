@@ -67,6 +67,13 @@ impl Application {
         if installed > 0 {
             tracing::info!(installed, "installed the default ticket catalogue");
         }
+        if config.demo {
+            print_demo(
+                crate::demo::load(&state)
+                    .await
+                    .context("loading the demo")?,
+            );
+        }
         let (stop_projections, shutdown) = tokio::sync::watch::channel(false);
         let projection_tasks = state.projections.start(shutdown);
 
@@ -167,6 +174,22 @@ where
                 .configure(commands::configure)
                 .configure(queries::configure),
         )
+}
+
+/// Tells the operator what `--demo` did (the shared password is shown only when it was set now).
+fn print_demo(loaded: Option<crate::demo::DemoLoaded>) {
+    let Some(demo) = loaded else {
+        println!("demo: this data directory already has the demo desk; nothing added");
+        return;
+    };
+    println!(
+        "demo: loaded {} tickets ({} commands)",
+        demo.tickets, demo.commands
+    );
+    println!("demo agents: {}", demo.agents.join(" "));
+    println!("demo requesters: {}", demo.requesters.join(" "));
+    println!("demo password: {}", demo.password);
+    println!("(the demo password is shown once; only its hash is stored)");
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
