@@ -91,6 +91,20 @@ impl DemoServer {
         body["token"].as_str().unwrap().to_owned()
     }
 
+    /// Waits (bounded) until `/ready`: the read models have folded the demo's thousands of
+    /// events (a query's own `min_position` wait is shorter than that on a busy machine).
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let ready = client().get(format!("{}/ready", self.base)).send().unwrap();
+            if ready.status() == StatusCode::OK {
+                return;
+            }
+            assert!(Instant::now() < deadline, "not ready within 120 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn stop(mut self) {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").arg("-TERM").arg(pid).status();
@@ -145,6 +159,7 @@ fn the_demo_desk_is_loaded_once_and_its_agents_work_with_it() {
 
     // A printed agent logs in and lists hundreds of tickets, page by page.
     let token = server.login(&agent, &password);
+    server.wait_ready();
     let head_before = head(&server, &admin);
     let mut cursor: Option<String> = None;
     let mut tickets = Vec::new();
