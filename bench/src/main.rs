@@ -5,12 +5,15 @@
 //!   for a flush-after-every-append baseline, and bytes on disk per event.
 //! - `rebuild`: events per second rebuilding every read model, and peak memory.
 //! - `lag`: how long after an acknowledged append the read models show it, under load.
+//! - `http`: commands per second and latencies through the whole server, from keep-alive
+//!   connections running a mix of ticket commands and list queries.
 //!
 //! Every mode prints a readable report; with `--json` its last line is one JSON object, so a
 //! script can record the figures. Timing decides nothing in the test suite: figures live in
 //! `docs/BENCHMARKS.md` with the command that produced them.
 
 mod append;
+mod http;
 mod lag;
 mod rebuild;
 mod stats;
@@ -32,6 +35,8 @@ enum Mode {
     Rebuild(rebuild::RebuildArgs),
     /// Append-to-visible lag of the read models under load.
     Lag(lag::LagArgs),
+    /// Commands per second through the HTTP server (one it starts, or `--url`).
+    Http(http::HttpArgs),
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -43,5 +48,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Mode::Append(args) => runtime.block_on(append::run(args)),
         Mode::Rebuild(args) => runtime.block_on(rebuild::run(args)),
         Mode::Lag(args) => runtime.block_on(lag::run(args)),
+        Mode::Http(args) => runtime.block_on(http::run(args)),
     }
 }
