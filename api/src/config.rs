@@ -124,3 +124,18 @@ impl Config {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_is_off_unless_asked_for() {
+        let resolve = |args: &[&str]| Config::resolve(Cli::try_parse_from(args).unwrap()).unwrap();
+        assert!(!resolve(&["ledgerdesk"]).demo);
+        assert!(resolve(&["ledgerdesk", "--demo"]).demo);
+        assert!(resolve(&["ledgerdesk", "--demo", "true"]).demo);
+        assert!(!resolve(&["ledgerdesk", "--demo", "false"]).demo);
+        assert!(Cli::try_parse_from(["ledgerdesk", "--demo", "maybe"]).is_err());
+    }
+}

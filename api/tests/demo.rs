@@ -184,6 +184,16 @@ fn the_demo_desk_is_loaded_once_and_its_agents_work_with_it() {
         assert!(categories.contains(expected), "{categories:?}");
     }
 
+    // Approvals were voted on, and the two breaking news items are in the log.
+    let count = |event_type: &str| {
+        server.get(&admin, &format!("/api/events?type={event_type}&limit=1000"))["events"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert!(count("ticket.approval_vote_cast") > 0);
+    assert_eq!(count("breaking_news.created"), 2);
+
     // The oldest ticket has a history with a reply, and the agent's login works for it.
     let oldest = tickets
         .iter()
