@@ -65,19 +65,21 @@ fn every_answer_carries_a_request_id_and_a_sane_client_id_is_kept() {
 #[test]
 fn the_log_lines_of_a_request_name_its_id() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
-        .args(["--listen", "127.0.0.1:0", "--log-level", "info"])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("LEDGERDESK_ADMIN_PASSWORD", common::ADMIN_PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start ledgerdesk");
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_ledgerdesk"))
+            .args(["--listen", "127.0.0.1:0", "--log-level", "info"])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LEDGERDESK_ADMIN_PASSWORD", common::ADMIN_PASSWORD)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start ledgerdesk"),
+    );
+    let stdout = BufReader::new(child.0.stdout.take().unwrap());
+    let stderr = BufReader::new(child.0.stderr.take().unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in stderr.lines().map_while(Result::ok) {
@@ -114,13 +116,22 @@ fn the_log_lines_of_a_request_name_its_id() {
             Err(_) => break false,
         }
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert!(
         found,
         "no log line names the request id: {}",
         seen.join("\n")
     );
+}
+
+/// The server process, killed however the test ends (a failed assertion too).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// The line without ANSI colour sequences (the text format may colour field names).
