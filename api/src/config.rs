@@ -42,6 +42,10 @@ pub struct Cli {
     /// is kept).
     #[arg(long, env = "LEDGERDESK_ATTACHMENT_LIMIT")]
     pub attachment_limit: Option<u64>,
+    /// Load a sample desk (people, catalogue, a few hundred tickets) into a data directory
+    /// that has none yet; later starts with `--demo` add nothing.
+    #[arg(long, env = "LEDGERDESK_DEMO", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
+    pub demo: Option<bool>,
 }
 
 /// How log lines are written.
@@ -64,6 +68,7 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     body_limit: Option<usize>,
     attachment_limit: Option<u64>,
+    demo: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -84,6 +89,8 @@ pub struct Config {
     pub attachment_limit: u64,
     /// The first admin's password, from `LEDGERDESK_ADMIN_PASSWORD` (generated when absent).
     pub admin_password: Option<String>,
+    /// Whether to load the demo desk on start (see [`crate::demo`]).
+    pub demo: bool,
 }
 
 impl Config {
@@ -129,9 +136,25 @@ impl Config {
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
             body_limit,
             attachment_limit,
+            demo: cli.demo.or(file.demo).unwrap_or(false),
             admin_password: std::env::var("LEDGERDESK_ADMIN_PASSWORD")
                 .ok()
                 .filter(|p| !p.is_empty()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_is_off_unless_asked_for() {
+        let resolve = |args: &[&str]| Config::resolve(Cli::try_parse_from(args).unwrap()).unwrap();
+        assert!(!resolve(&["ledgerdesk"]).demo);
+        assert!(resolve(&["ledgerdesk", "--demo"]).demo);
+        assert!(resolve(&["ledgerdesk", "--demo", "true"]).demo);
+        assert!(!resolve(&["ledgerdesk", "--demo", "false"]).demo);
+        assert!(Cli::try_parse_from(["ledgerdesk", "--demo", "maybe"]).is_err());
     }
 }

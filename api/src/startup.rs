@@ -67,6 +67,13 @@ impl Application {
         if installed > 0 {
             tracing::info!(installed, "installed the default ticket catalogue");
         }
+        if config.demo {
+            print_demo(
+                crate::demo::load(&state)
+                    .await
+                    .context("loading the demo")?,
+            );
+        }
         let (stop_projections, shutdown) = tokio::sync::watch::channel(false);
         let projection_tasks = state.projections.start(shutdown);
 
@@ -87,7 +94,9 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(error::query_error))
                 .app_data(web::PathConfig::default().error_handler(error::path_error))
                 .wrap(actix_web::middleware::from_fn(crate::metrics::track))
-                .wrap(tracing_actix())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::request_id::middleware,
+                ))
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api.clone()));
             let (app, _) = mount(app).split_for_parts();
             app.default_service(web::to(not_found))
@@ -167,15 +176,26 @@ where
         )
 }
 
+/// Tells the operator what `--demo` did (the shared password is shown only when it was set now).
+fn print_demo(loaded: Option<crate::demo::DemoLoaded>) {
+    let Some(demo) = loaded else {
+        println!("demo: this data directory already has the demo desk; nothing added");
+        return;
+    };
+    println!(
+        "demo: loaded {} tickets ({} commands)",
+        demo.tickets, demo.commands
+    );
+    println!("demo agents: {}", demo.agents.join(" "));
+    println!("demo requesters: {}", demo.requesters.join(" "));
+    println!("demo password: {}", demo.password);
+    println!("(the demo password is shown once; only its hash is stored)");
+}
+
 async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found(format!(
         "no route for {} {}",
         req.method(),
         req.path()
     )))
-}
-
-/// Request logging with a request id per request.
-fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms")
 }

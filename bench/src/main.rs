@@ -6,12 +6,15 @@
 //! - `rebuild`: events per second rebuilding every read model, and peak memory.
 //! - `lag`: how long after an acknowledged append the read models show it, under load.
 //! - `query`: filtered, sorted pages, counts and searches on a desk of a million tickets.
+//! - `http`: commands per second and latencies through the whole server, from keep-alive
+//!   connections running a mix of ticket commands and list queries.
 //!
 //! Every mode prints a readable report; with `--json` its last line is one JSON object, so a
 //! script can record the figures. Timing decides nothing in the test suite: figures live in
 //! `docs/BENCHMARKS.md` with the command that produced them.
 
 mod append;
+mod http;
 mod lag;
 mod query;
 mod rebuild;
@@ -36,6 +39,8 @@ enum Mode {
     Lag(lag::LagArgs),
     /// Ticket-list, count and search latency on a large desk.
     Query(query::QueryArgs),
+    /// Commands per second through the HTTP server (one it starts, or `--url`).
+    Http(http::HttpArgs),
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,5 +53,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Mode::Rebuild(args) => runtime.block_on(rebuild::run(args)),
         Mode::Lag(args) => runtime.block_on(lag::run(args)),
         Mode::Query(args) => runtime.block_on(query::run(args)),
+        Mode::Http(args) => runtime.block_on(http::run(args)),
     }
 }
