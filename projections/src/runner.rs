@@ -24,7 +24,7 @@ const CATCH_UP_CHUNK: usize = 5_000;
 const LIVE_WINDOW_KEYS: usize = 20_000;
 /// How much a rebuild holds in memory before it writes: until then the writes of a ticket's
 /// many events collapse into one per key (sled costs microseconds per key written).
-const REBUILD_WINDOW_BYTES: usize = 256 << 20;
+const REBUILD_WINDOW_BYTES: usize = 64 << 20;
 /// Keys per sled batch when a rebuild writes its window (sled slows down on huge batches).
 const WINDOW_BATCH_KEYS: usize = 2_000;
 
