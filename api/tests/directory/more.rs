@@ -337,6 +337,35 @@ fn deletes_and_settings_removal() {
     );
     assert_eq!(entry["entry"]["deleted"], true, "{entry}");
 
+    // Catalogue items: sources and tags only.
+    let fax = created(desk.post(admin, "/api/catalogue/sources", json!({"name": "Fax"})));
+    let fax_path = format!("/api/catalogue/sources/{}", fax["id"].as_str().unwrap());
+    refused_quietly(
+        &desk,
+        send(&desk, Method::DELETE, &desk.agent.1, &fax_path, json!({})),
+        StatusCode::FORBIDDEN,
+        None,
+    );
+    let high = created(desk.post(admin, "/api/catalogue/urgencies", json!({"name": "High"})));
+    refused_quietly(
+        &desk,
+        send(
+            &desk,
+            Method::DELETE,
+            admin,
+            &format!("/api/catalogue/urgencies/{}", high["id"].as_str().unwrap()),
+            json!({}),
+        ),
+        StatusCode::BAD_REQUEST,
+        Some("kind"),
+    );
+    let gone = ok(
+        send(&desk, Method::DELETE, admin, &fax_path, json!({})),
+        StatusCode::OK,
+    );
+    let list = read(&desk, admin, "/api/directory/sources", position(&gone));
+    assert!(!names(&list, "items").contains(&"Fax".to_owned()), "{list}");
+
     // Settings: removed by name; a name never set is a 404.
     ok(
         send(

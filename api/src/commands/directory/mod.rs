@@ -101,6 +101,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(removals::delete_department)
         .service(removals::delete_helpdesk)
         .service(removals::delete_role)
+        .service(removals::delete_item)
         .service(removals::delete_custom_field)
         .service(removals::delete_notice)
         .service(removals::remove_setting)

@@ -2,17 +2,20 @@
 //! tickets are in it, like the group/priority/status deletes of [`super::deletes`]),
 //! `DELETE /api/helpdesks/{id}` (refused while it has sub-desks; a replacement while
 //! tickets are in it), `DELETE /api/roles/{id}` (a replacement while users hold it),
+//! `DELETE /api/catalogue/{kind}/{id}` (sources and tags, a replacement while tickets use it),
 //! `DELETE /api/custom_fields/{id}`, `DELETE /api/notices/{id}` and
 //! `DELETE /api/settings/{name}` (back to the built-in default).
 //!
 //! The counts the domain guards need come from the read models once they reflect the whole
 //! log: tickets from the ticket views ([`super::ticket_references`]), sub-desks and role
 //! holders from the directory model ([`directory_entries`]). Deletes whose guard needs a count
-//! no read model answers yet (tickets of a company, location, calendar or catalogue item;
+//! no read model answers yet (tickets of a company, location or calendar; tickets using an
+//! urgency, impact, closure code or time category;
 //! tickets and articles anywhere in a category tree) are not offered: sending the domain a
 //! guessed zero would let it delete what is still used.
 
 use actix_web::{delete, web, HttpRequest, HttpResponse};
+use ledgerdesk_core::directory::catalogue_item::{ItemAggregate, ItemCommand, ItemKind};
 use ledgerdesk_core::directory::custom_field::{CustomFieldAggregate, CustomFieldCommand};
 use ledgerdesk_core::directory::department::{DepartmentAggregate, DepartmentCommand};
 use ledgerdesk_core::directory::helpdesk::{HelpDeskAggregate, HelpDeskCommand};
@@ -27,6 +30,7 @@ use ledgerdesk_projections::directory::{self, Entry};
 use ledgerdesk_projections::views::TicketFilter;
 use ulid::Ulid;
 
+use super::catalogue::item_kind;
 use super::{run, ticket_references, DirectoryResponses, Replacement, ADMINS};
 use crate::auth::Caller;
 use crate::commands::parse_id;
@@ -195,6 +199,55 @@ pub async fn delete_department(
     };
     let stream = StreamId::new(StreamKind::Department, id);
     run::<DepartmentAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Deletes a source or a tag (admins): while tickets use it, `?replacement_id=` names another
+/// of the same kind. The other lists (urgencies, impacts, closure codes, time categories)
+/// are refused (400 on `kind`): no read model counts the tickets using them yet.
+#[utoipa::path(tag = "catalogue", security(("bearer" = [])),
+    params(("kind" = String, Path, description = "sources or tags"),
+        ("id" = String, Path, description = "`source-ULID`, `tag-ULID` or ULID"), Replacement,
+        CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/catalogue/{kind}/{id}")]
+pub async fn delete_item(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    query: web::Query<Replacement>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let (kind, id) = path.into_inner();
+    let kind = item_kind(&kind)?;
+    let stream_kind = kind.stream_kind();
+    let id = parse_id(&id, stream_kind, "id")?;
+    let mut filter = TicketFilter::default();
+    match kind {
+        ItemKind::Source => filter.source = Some(Some(id)),
+        ItemKind::Tag => filter.tag = Some(id),
+        _ => return Err(ApiError::invalid(
+            "only sources and tags can be deleted: tickets using the others are not counted yet",
+        )
+        .with_field("kind")),
+    }
+    let replacement_id = query.id(stream_kind)?;
+    if let Some(r) = replacement_id {
+        let (item, _) = state
+            .commands
+            .load::<ItemAggregate>(StreamId::new(stream_kind, r))
+            .await
+            .map_err(|e| ApiError::internal("loading a catalogue item", e))?;
+        if item.lifecycle != Lifecycle::Active {
+            return Err(missing(stream_kind.as_str(), r));
+        }
+    }
+    let command = ItemCommand::Delete {
+        open_ticket_references: ticket_references(&state, &filter).await?,
+        replacement_id,
+    };
+    let stream = StreamId::new(stream_kind, id);
+    run::<ItemAggregate>(&state, &caller, &req, stream, command, None, None).await
 }
 
 /// Deletes a custom field (admins); tickets keep the values they had.
