@@ -13,6 +13,7 @@ mod common;
 
 mod catalogue;
 mod content;
+mod more;
 mod people;
 
 pub(crate) use common::desk::*;

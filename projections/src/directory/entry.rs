@@ -10,7 +10,7 @@
 //!   such as `members` or `priority_ids` become sets: `members`, `priorities`; lists of
 //!   objects such as `options` or `holidays` become the collections below; empty lists
 //!   are left out);
-//! - `renamed`: the name; `deleted` / `removed`: the entry is marked deleted;
+//! - `renamed`: the name (also when nested as `renamed.name`, as a location's is); `deleted` / `removed`: the entry is marked deleted;
 //! - `<x>_added` / `<x>_removed` with one id (`user_id`, `group_id`, `priority_id`): the set
 //!   `<x>s`; with a level (`level_id` and `user_id`): the set `level/<level>/<x>s`;
 //!   other payloads (levels, options, holidays): the collection `<x>s`, keyed by `<x>_id`
@@ -192,7 +192,14 @@ pub fn fold(entry: &mut Entry, verb: &str, payload: Value, at: i64, version: u64
             entry.deleted = false;
             take_fields(entry, fields, true);
         }
-        "renamed" => take_fields(entry, fields, false),
+        "renamed" => {
+            // A location's rename nests the rename beside the parent that scopes its name.
+            let fields = match fields.get("renamed") {
+                Some(Value::Object(inner)) if !fields.contains_key("name") => inner.clone(),
+                _ => fields,
+            };
+            take_fields(entry, fields, false)
+        }
         "deleted" | "removed" => entry.deleted = true,
         "enabled" => flag(entry, "enabled", true),
         "disabled" => flag(entry, "enabled", false),
@@ -331,6 +338,23 @@ mod tests {
         );
         assert!(e.deleted);
         assert_eq!((e.created_at, e.updated_at, e.version), (1, 5, 5));
+    }
+
+    #[test]
+    fn a_nested_rename_renames() {
+        let l = Ulid(4);
+        let mut e = Entry::new("location", l, 0);
+        fold(
+            &mut e,
+            "created",
+            json!({"location_id": l.to_string(), "name": "Paris"}),
+            1,
+            1,
+        );
+        let renamed = json!({"parent_id": null, "renamed": {"name": "Lyon", "old_name": "Paris"}});
+        fold(&mut e, "renamed", renamed, 2, 2);
+        assert_eq!(e.name, "Lyon");
+        assert!(!e.attributes.contains_key("renamed"), "{:?}", e.attributes);
     }
 
     #[test]

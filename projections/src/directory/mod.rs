@@ -43,7 +43,7 @@ use crate::{Changes, Projection, ProjectionError, ProjectionView};
 /// The projection's name.
 pub const NAME: &str = "directory";
 /// The projection's version.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The largest page [`list`] answers.
 pub const MAX_LIMIT: usize = 500;
 

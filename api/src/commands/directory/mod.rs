@@ -7,7 +7,10 @@
 //! roles and grants, ticket types, companies, locations), [`desks`] (help desks and their
 //! levels, custom fields, calendars), [`deletes`] (groups, priorities, statuses, with a replacement
 //! when tickets still refer to them), [`kb`] (articles),
-//! [`news`] (breaking news, updates, notices). The steps they share (running a command of
+//! [`news`] (breaking news, updates, notices), [`renames`] (renames of departments,
+//! catalogue items, categories, companies, locations, help desks, custom fields, calendars,
+//! roles), [`removals`] (departments, help desks, roles, custom fields, notices,
+//! settings). The steps they share (running a command of
 //! any directory aggregate, mapping its refusals) are here.
 //!
 //! Who may do what: admins everything here; agents KB articles and breaking news; requesters
@@ -20,6 +23,8 @@ pub mod groups;
 pub mod kb;
 pub mod news;
 pub mod org;
+pub mod removals;
+pub mod renames;
 pub mod users;
 
 use actix_web::http::StatusCode;
@@ -80,7 +85,29 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(news::close_news)
         .service(news::create_notice)
         .service(news::activate_notice)
-        .service(news::clear_notice);
+        .service(news::clear_notice)
+        .service(users::update_profile)
+        .service(users::change_email)
+        .service(users::activate)
+        .service(renames::rename_department)
+        .service(renames::rename_item)
+        .service(renames::rename_category)
+        .service(renames::rename_company)
+        .service(renames::rename_location)
+        .service(renames::rename_helpdesk)
+        .service(renames::rename_custom_field)
+        .service(renames::rename_calendar)
+        .service(renames::rename_role)
+        .service(removals::delete_department)
+        .service(removals::delete_helpdesk)
+        .service(removals::delete_role)
+        .service(removals::delete_item)
+        .service(removals::delete_custom_field)
+        .service(removals::delete_notice)
+        .service(removals::remove_setting)
+        .service(news::update_news)
+        .service(news::reopen_news)
+        .service(news::update_notice);
 }
 
 /// Runs `command` on `stream` as the caller with the request's `Idempotency-Key` and

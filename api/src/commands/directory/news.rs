@@ -1,14 +1,16 @@
 //! Breaking news (admins and agents): `POST /api/news`, `POST /api/news/{id}/updates`,
-//! `POST /api/news/{id}/close`; notices (admins): `POST /api/notices`,
+//! `POST /api/news/{id}/close`, `PATCH /api/news/{id}`, `POST /api/news/{id}/reopen`;
+//! notices (admins): `POST /api/notices`, `PATCH /api/notices/{id}`,
 //! `POST /api/notices/{id}/activate`, `POST /api/notices/{id}/clear`.
 
 use std::collections::BTreeSet;
 
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{patch, post, web, HttpRequest, HttpResponse};
 use ledgerdesk_core::directory::breaking_news::{
     BreakingNewsAggregate, BreakingNewsCommand, Importance, NewsContent,
 };
 use ledgerdesk_core::directory::notice::{NoticeAggregate, NoticeCommand, NoticeContent};
+use ledgerdesk_core::directory::Lifecycle;
 use ledgerdesk_core::{StreamId, StreamKind, Timestamp};
 use serde::Deserialize;
 use ulid::Ulid;
@@ -251,4 +253,156 @@ pub async fn clear_notice(
         None,
     )
     .await
+}
+
+/// Changes to breaking news; absent fields stay.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewsPatch {
+    /// Title.
+    title: Option<String>,
+    /// Body.
+    body: Option<String>,
+    /// `high`, `medium` or `low`.
+    importance: Option<String>,
+    /// Affected groups (replacing them; at least one group or help desk stays).
+    group_ids: Option<Vec<String>>,
+    /// Affected help desks (replacing them).
+    helpdesk_ids: Option<Vec<String>>,
+    /// Estimated resolution time, microseconds since the epoch.
+    resolution_time_us: Option<i64>,
+}
+
+/// Changes to a notice; absent fields stay, an empty colour clears it.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticePatch {
+    /// Internal name.
+    name: Option<String>,
+    /// The message shown.
+    message: Option<String>,
+    /// Background colour.
+    colour: Option<String>,
+    /// Font colour.
+    font_colour: Option<String>,
+    /// Show a blocking alert window.
+    alert_window: Option<bool>,
+}
+
+/// Edits breaking news (admins, agents): the given fields replace the current ones, which
+/// the command needs whole.
+#[utoipa::path(tag = "news", request_body = NewsPatch, security(("bearer" = [])),
+    params(("id" = String, Path, description = "`breakingnews-ULID` or ULID"), CommandHeaders),
+    responses(DirectoryResponses))]
+#[patch("/news/{id}")]
+pub async fn update_news(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<NewsPatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(AUTHORS)?;
+    let stream = news_stream(&path)?;
+    let input = body.into_inner();
+    let (news, _) = state
+        .commands
+        .load::<BreakingNewsAggregate>(stream)
+        .await
+        .map_err(|e| ApiError::internal("loading breaking news", e))?;
+    if news.lifecycle == Lifecycle::New {
+        return Err(ApiError::not_found(format!(
+            "no breaking news {}",
+            stream.id
+        )));
+    }
+    let mut content = news.content;
+    if let Some(title) = input.title {
+        content.title = title;
+    }
+    if let Some(body) = input.body {
+        content.body = body;
+    }
+    if let Some(i) = input.importance.as_deref() {
+        content.importance = importance(Some(i))?;
+    }
+    if let Some(groups) = input.group_ids {
+        let mut group_ids = BTreeSet::new();
+        for g in &groups {
+            group_ids.insert(group(&state, g, "group_ids").await?);
+        }
+        content.group_ids = group_ids;
+    }
+    if let Some(desks) = input.helpdesk_ids {
+        content.helpdesk_ids = desks
+            .iter()
+            .map(|h| parse_id(h, StreamKind::HelpDesk, "helpdesk_ids"))
+            .collect::<Result<BTreeSet<Ulid>, ApiError>>()?;
+    }
+    if let Some(t) = input.resolution_time_us {
+        content.resolution_time = Some(Timestamp(t));
+    }
+    let command = BreakingNewsCommand::Modify { content };
+    run::<BreakingNewsAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Reopens closed breaking news (admins, agents).
+#[utoipa::path(tag = "news", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`breakingnews-ULID` or ULID"), CommandHeaders),
+    responses(DirectoryResponses))]
+#[post("/news/{id}/reopen")]
+pub async fn reopen_news(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(AUTHORS)?;
+    let stream = news_stream(&path)?;
+    let command = BreakingNewsCommand::Reopen;
+    run::<BreakingNewsAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Edits a notice (admins): the given fields replace the current ones.
+#[utoipa::path(tag = "news", request_body = NoticePatch, security(("bearer" = [])),
+    params(("id" = String, Path, description = "`notice-ULID` or ULID"), CommandHeaders),
+    responses(DirectoryResponses))]
+#[patch("/notices/{id}")]
+pub async fn update_notice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<NoticePatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let stream = notice_stream(&path)?;
+    let input = body.into_inner();
+    let (notice, _) = state
+        .commands
+        .load::<NoticeAggregate>(stream)
+        .await
+        .map_err(|e| ApiError::internal("loading a notice", e))?;
+    if notice.lifecycle == Lifecycle::New {
+        return Err(ApiError::not_found(format!("no notice {}", stream.id)));
+    }
+    let mut content = notice.content;
+    if let Some(name) = input.name {
+        content.name = name;
+    }
+    if let Some(message) = input.message {
+        content.message = message;
+    }
+    let clear = |c: String| if c.trim().is_empty() { None } else { Some(c) };
+    if let Some(c) = input.colour {
+        content.colour = clear(c);
+    }
+    if let Some(c) = input.font_colour {
+        content.font_colour = clear(c);
+    }
+    if let Some(a) = input.alert_window {
+        content.alert_window = a;
+    }
+    let command = NoticeCommand::Update { content };
+    run::<NoticeAggregate>(&state, &caller, &req, stream, command, None, None).await
 }

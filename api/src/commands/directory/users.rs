@@ -1,10 +1,12 @@
 //! People: `POST /api/users` (with an initial password), `POST /api/users/{id}/password`,
-//! `POST /api/users/{id}/deactivate`, `POST /api/users/{id}/role`.
+//! `POST /api/users/{id}/deactivate`, `POST /api/users/{id}/activate`,
+//! `POST /api/users/{id}/role`, `PATCH /api/users/{id}` (name and profile),
+//! `PUT /api/users/{id}/email`.
 //!
 //! Passwords are hashed here (argon2id) and written to the credential store in the same
 //! append as the event that says a password was set; the event carries no secret.
 
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{patch, post, put, web, HttpRequest, HttpResponse};
 use ledgerdesk_core::command::CommandOptions;
 use ledgerdesk_core::directory::role::{RoleAggregate, NAME_SCOPE as ROLE_SCOPE};
 use ledgerdesk_core::directory::user::{
@@ -233,4 +235,136 @@ pub async fn assign_role(
     let stream = StreamId::new(StreamKind::User, id);
     let command = UserCommand::AssignRole { role_id };
     run::<UserAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Changes to a user's name and descriptive fields; absent fields stay, an empty text clears
+/// it. The links of the profile (department, manager, location, company) are kept as they are.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    /// Display name (not empty).
+    full_name: Option<String>,
+    /// Given name.
+    first_name: Option<String>,
+    /// Family name.
+    last_name: Option<String>,
+    /// Further email addresses (replacing them).
+    secondary_emails: Option<Vec<String>>,
+    /// Phone number.
+    phone: Option<String>,
+    /// Mobile phone number.
+    mobile: Option<String>,
+    /// Job title.
+    title: Option<String>,
+    /// Employee number.
+    employee_number: Option<String>,
+    /// Free description.
+    description: Option<String>,
+}
+
+/// A new primary email.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEmail {
+    /// The new email (unique).
+    email: String,
+}
+
+/// `new` over `old` when given; an empty (blank) text clears the field.
+fn merge(old: &mut Option<String>, new: Option<String>) {
+    if let Some(new) = new {
+        *old = if new.trim().is_empty() {
+            None
+        } else {
+            Some(new)
+        };
+    }
+}
+
+/// Changes a user's display name and descriptive fields (admins). The domain checks the
+/// values (400 with the field); an unchanged profile writes nothing.
+#[utoipa::path(tag = "directory", request_body = ProfilePatch, security(("bearer" = [])),
+    params(("id" = String, Path, description = "`user-ULID` or ULID"), CommandHeaders),
+    responses(DirectoryResponses))]
+#[patch("/users/{id}")]
+pub async fn update_profile(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<ProfilePatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let id = parse_id(&path, StreamKind::User, "id")?;
+    let stream = StreamId::new(StreamKind::User, id);
+    let (user, _) = state
+        .commands
+        .load::<UserAggregate>(stream)
+        .await
+        .map_err(|e| ApiError::internal("loading a user", e))?;
+    if user.lifecycle == Lifecycle::New {
+        return Err(ApiError::not_found(format!("no user {id}")));
+    }
+    let input = body.into_inner();
+    let mut profile = user.profile.clone();
+    merge(&mut profile.first_name, input.first_name);
+    merge(&mut profile.last_name, input.last_name);
+    merge(&mut profile.phone, input.phone);
+    merge(&mut profile.mobile, input.mobile);
+    merge(&mut profile.title, input.title);
+    merge(&mut profile.employee_number, input.employee_number);
+    merge(&mut profile.description, input.description);
+    if let Some(emails) = input.secondary_emails {
+        profile.secondary_emails = emails;
+    }
+    let command = UserCommand::UpdateProfile {
+        full_name: input.full_name.unwrap_or(user.full_name),
+        profile,
+    };
+    run::<UserAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Changes a user's primary email (admins): unique (409), well formed (400 on `email`).
+#[utoipa::path(tag = "directory", request_body = NewEmail, security(("bearer" = [])),
+    params(("id" = String, Path, description = "`user-ULID` or ULID"), CommandHeaders),
+    responses(DirectoryResponses))]
+#[put("/users/{id}/email")]
+pub async fn change_email(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<NewEmail>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let stream = StreamId::new(StreamKind::User, parse_id(&path, StreamKind::User, "id")?);
+    let command = UserCommand::ChangeEmail {
+        email: body.into_inner().email,
+    };
+    run::<UserAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Lets a deactivated user log in again (admins).
+#[utoipa::path(tag = "directory", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`user-ULID` or ULID"), CommandHeaders),
+    responses(DirectoryResponses))]
+#[post("/users/{id}/activate")]
+pub async fn activate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let stream = StreamId::new(StreamKind::User, parse_id(&path, StreamKind::User, "id")?);
+    run::<UserAggregate>(
+        &state,
+        &caller,
+        &req,
+        stream,
+        UserCommand::Enable,
+        None,
+        None,
+    )
+    .await
 }

@@ -1,0 +1,325 @@
+//! More deletes (admins): `DELETE /api/departments/{id}` (with `?replacement_id=` while
+//! tickets are in it, like the group/priority/status deletes of [`super::deletes`]),
+//! `DELETE /api/helpdesks/{id}` (refused while it has sub-desks; a replacement while
+//! tickets are in it), `DELETE /api/roles/{id}` (a replacement while users hold it),
+//! `DELETE /api/catalogue/{kind}/{id}` (sources and tags, a replacement while tickets use it),
+//! `DELETE /api/custom_fields/{id}`, `DELETE /api/notices/{id}` and
+//! `DELETE /api/settings/{name}` (back to the built-in default).
+//!
+//! The counts the domain guards need come from the read models once they reflect the whole
+//! log: tickets from the ticket views ([`super::ticket_references`]), sub-desks and role
+//! holders from the directory model ([`directory_entries`]). Deletes whose guard needs a count
+//! no read model answers yet (tickets of a company, location or calendar; tickets using an
+//! urgency, impact, closure code or time category;
+//! tickets and articles anywhere in a category tree) are not offered: sending the domain a
+//! guessed zero would let it delete what is still used.
+
+use actix_web::{delete, web, HttpRequest, HttpResponse};
+use ledgerdesk_core::directory::catalogue_item::{ItemAggregate, ItemCommand, ItemKind};
+use ledgerdesk_core::directory::custom_field::{CustomFieldAggregate, CustomFieldCommand};
+use ledgerdesk_core::directory::department::{DepartmentAggregate, DepartmentCommand};
+use ledgerdesk_core::directory::helpdesk::{HelpDeskAggregate, HelpDeskCommand};
+use ledgerdesk_core::directory::notice::{NoticeAggregate, NoticeCommand};
+use ledgerdesk_core::directory::role::{RoleAggregate, RoleCommand};
+use ledgerdesk_core::directory::setting::{
+    SettingAggregate, SettingCommand, NAME_SCOPE as SETTING_SCOPE,
+};
+use ledgerdesk_core::directory::Lifecycle;
+use ledgerdesk_core::{EventStore, StreamId, StreamKind};
+use ledgerdesk_projections::directory::{self, Entry};
+use ledgerdesk_projections::views::TicketFilter;
+use ulid::Ulid;
+
+use super::catalogue::item_kind;
+use super::{run, ticket_references, DirectoryResponses, Replacement, ADMINS};
+use crate::auth::Caller;
+use crate::commands::parse_id;
+use crate::commands::tickets::CommandHeaders;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Every live entity of `kind` in the directory model, once it reflects the whole log
+/// (directory-sized: read a page of [`directory::MAX_LIMIT`] at a time).
+async fn directory_entries(state: &AppState, kind: StreamKind) -> Result<Vec<Entry>, ApiError> {
+    state
+        .projections
+        .wait_for(
+            &[directory::NAME],
+            state.store.head(),
+            crate::queries::CATCH_UP_TIMEOUT,
+        )
+        .await
+        .map_err(|e| ApiError::not_caught_up(&e))?;
+    let view = state
+        .projections
+        .view(directory::NAME)
+        .map_err(|e| ApiError::internal("opening the directory", e))?;
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = directory::list(&view, kind, after.as_deref(), directory::MAX_LIMIT)
+            .map_err(|e| ApiError::internal("reading the directory", e))?;
+        out.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// How many of `entries` have the id attribute `key` equal to `id` (attributes hold JSON).
+fn referring(entries: &[Entry], key: &str, id: Ulid) -> u64 {
+    let id = id.to_string();
+    let count = entries
+        .iter()
+        .filter(|e| {
+            e.attributes
+                .get(key)
+                .and_then(|v| serde_json::from_str::<String>(v).ok())
+                .is_some_and(|v| v == id)
+        })
+        .count();
+    u64::try_from(count).unwrap_or(u64::MAX)
+}
+
+fn missing(what: &str, id: Ulid) -> ApiError {
+    ApiError::invalid(format!("no {what} {id}")).with_field("replacement_id")
+}
+
+/// Deletes a help desk (admins): refused (409) while it has sub-desks; while tickets are in
+/// it, `?replacement_id=` names the desk they move to.
+#[utoipa::path(tag = "directory", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`helpdesk-ULID` or ULID"), Replacement,
+        CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/helpdesks/{id}")]
+pub async fn delete_helpdesk(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<Replacement>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let id = parse_id(&path, StreamKind::HelpDesk, "id")?;
+    let replacement_id = query.id(StreamKind::HelpDesk)?;
+    if let Some(r) = replacement_id {
+        let (desk, _) = state
+            .commands
+            .load::<HelpDeskAggregate>(StreamId::new(StreamKind::HelpDesk, r))
+            .await
+            .map_err(|e| ApiError::internal("loading a help desk", e))?;
+        if desk.lifecycle != Lifecycle::Active {
+            return Err(missing("help desk", r));
+        }
+    }
+    let desks = directory_entries(&state, StreamKind::HelpDesk).await?;
+    let filter = TicketFilter {
+        helpdesk: Some(Some(id)),
+        ..TicketFilter::default()
+    };
+    let command = HelpDeskCommand::Delete {
+        child_count: referring(&desks, "parent_id", id),
+        open_ticket_references: ticket_references(&state, &filter).await?,
+        replacement_id,
+    };
+    let stream = StreamId::new(StreamKind::HelpDesk, id);
+    run::<HelpDeskAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Deletes a custom role (admins; built-in roles: 409): while users hold it,
+/// `?replacement_id=` names the role they move to.
+#[utoipa::path(tag = "directory", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`role-ULID` or ULID"), Replacement,
+        CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/roles/{id}")]
+pub async fn delete_role(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<Replacement>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let id = parse_id(&path, StreamKind::Role, "id")?;
+    let replacement_id = query.id(StreamKind::Role)?;
+    if let Some(r) = replacement_id {
+        let (role, _) = state
+            .commands
+            .load::<RoleAggregate>(StreamId::new(StreamKind::Role, r))
+            .await
+            .map_err(|e| ApiError::internal("loading a role", e))?;
+        if role.lifecycle != Lifecycle::Active {
+            return Err(missing("role", r));
+        }
+    }
+    let users = directory_entries(&state, StreamKind::User).await?;
+    let command = RoleCommand::Delete {
+        user_references: referring(&users, "role_id", id),
+        replacement_id,
+    };
+    let stream = StreamId::new(StreamKind::Role, id);
+    run::<RoleAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Deletes a department (admins).
+#[utoipa::path(tag = "catalogue", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`department-ULID` or ULID"), Replacement,
+        CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/departments/{id}")]
+pub async fn delete_department(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<Replacement>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let id = parse_id(&path, StreamKind::Department, "id")?;
+    let replacement_id = query.id(StreamKind::Department)?;
+    if let Some(r) = replacement_id {
+        let (department, _) = state
+            .commands
+            .load::<DepartmentAggregate>(StreamId::new(StreamKind::Department, r))
+            .await
+            .map_err(|e| ApiError::internal("loading a department", e))?;
+        if department.lifecycle != Lifecycle::Active {
+            return Err(missing("department", r));
+        }
+    }
+    let filter = TicketFilter {
+        department: Some(Some(id)),
+        ..TicketFilter::default()
+    };
+    let command = DepartmentCommand::Delete {
+        open_ticket_references: ticket_references(&state, &filter).await?,
+        replacement_id,
+    };
+    let stream = StreamId::new(StreamKind::Department, id);
+    run::<DepartmentAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Deletes a source or a tag (admins): while tickets use it, `?replacement_id=` names another
+/// of the same kind. The other lists (urgencies, impacts, closure codes, time categories)
+/// are refused (400 on `kind`): no read model counts the tickets using them yet.
+#[utoipa::path(tag = "catalogue", security(("bearer" = [])),
+    params(("kind" = String, Path, description = "sources or tags"),
+        ("id" = String, Path, description = "`source-ULID`, `tag-ULID` or ULID"), Replacement,
+        CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/catalogue/{kind}/{id}")]
+pub async fn delete_item(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    query: web::Query<Replacement>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let (kind, id) = path.into_inner();
+    let kind = item_kind(&kind)?;
+    let stream_kind = kind.stream_kind();
+    let id = parse_id(&id, stream_kind, "id")?;
+    let mut filter = TicketFilter::default();
+    match kind {
+        ItemKind::Source => filter.source = Some(Some(id)),
+        ItemKind::Tag => filter.tag = Some(id),
+        _ => return Err(ApiError::invalid(
+            "only sources and tags can be deleted: tickets using the others are not counted yet",
+        )
+        .with_field("kind")),
+    }
+    let replacement_id = query.id(stream_kind)?;
+    if let Some(r) = replacement_id {
+        let (item, _) = state
+            .commands
+            .load::<ItemAggregate>(StreamId::new(stream_kind, r))
+            .await
+            .map_err(|e| ApiError::internal("loading a catalogue item", e))?;
+        if item.lifecycle != Lifecycle::Active {
+            return Err(missing(stream_kind.as_str(), r));
+        }
+    }
+    let command = ItemCommand::Delete {
+        open_ticket_references: ticket_references(&state, &filter).await?,
+        replacement_id,
+    };
+    let stream = StreamId::new(stream_kind, id);
+    run::<ItemAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Deletes a custom field (admins); tickets keep the values they had.
+#[utoipa::path(tag = "catalogue", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`customfield-ULID` or ULID"), CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/custom_fields/{id}")]
+pub async fn delete_custom_field(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let id = parse_id(&path, StreamKind::CustomField, "id")?;
+    let stream = StreamId::new(StreamKind::CustomField, id);
+    let command = CustomFieldCommand::Delete;
+    run::<CustomFieldAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Deletes a notice (admins).
+#[utoipa::path(tag = "news", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`notice-ULID` or ULID"), CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/notices/{id}")]
+pub async fn delete_notice(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let id = parse_id(&path, StreamKind::Notice, "id")?;
+    let stream = StreamId::new(StreamKind::Notice, id);
+    run::<NoticeAggregate>(
+        &state,
+        &caller,
+        &req,
+        stream,
+        NoticeCommand::Delete,
+        None,
+        None,
+    )
+    .await
+}
+
+/// Removes a setting (admins): it goes back to its built-in default. 404 for a name never set.
+#[utoipa::path(tag = "catalogue", security(("bearer" = [])),
+    params(("name" = String, Path, description = "the setting's name"), CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/settings/{name}")]
+pub async fn remove_setting(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let name = path.into_inner();
+    let stream = state
+        .store
+        .claim_holder(SETTING_SCOPE, &name.trim().to_lowercase())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no setting {name:?}")))?;
+    run::<SettingAggregate>(
+        &state,
+        &caller,
+        &req,
+        stream,
+        SettingCommand::Remove,
+        None,
+        None,
+    )
+    .await
+}
