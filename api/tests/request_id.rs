@@ -151,3 +151,35 @@ fn without_colours(line: &str) -> String {
     }
     out
 }
+
+#[test]
+fn a_commands_events_carry_its_request_id_as_correlation_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let token = server.admin_token();
+    let id = ulid::Ulid::new().to_string();
+    let created = client()
+        .post(server.url("/api/tickets"))
+        .bearer_auth(&token)
+        .header("X-Request-Id", &id)
+        .json(&serde_json::json!({"subject": "Correlate me", "description": "Please."}))
+        .send()
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(request_id(&created), id);
+    let answer: serde_json::Value = created.json().unwrap();
+    let stream = answer["id"].as_str().unwrap();
+    let events: serde_json::Value = client()
+        .get(server.url(&format!("/api/streams/{stream}")))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let events = events["events"].as_array().unwrap();
+    assert!(!events.is_empty());
+    for event in events {
+        assert_eq!(event["correlation_id"], id.as_str(), "{event}");
+    }
+    assert!(server.stop().success());
+}

@@ -11,7 +11,7 @@ pub mod auth;
 pub mod directory;
 pub mod tickets;
 
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 use ledgerdesk_core::command::{CommandOptions, Executed};
 use ledgerdesk_core::{StreamId, StreamKind};
 use serde::Serialize;
@@ -85,9 +85,17 @@ pub fn options(req: &HttpRequest, caller: &Caller) -> Result<CommandOptions, Api
         ),
         None => None,
     };
+    // The request id becomes the events' correlation id when it is a ULID (ours always are;
+    // a client's own id of another shape leaves a fresh one), so an event leads back to the
+    // request's log lines.
+    let correlation_id = req
+        .extensions()
+        .get::<crate::request_id::RequestId>()
+        .and_then(|id| Ulid::from_string(&id.0).ok());
     Ok(CommandOptions {
         if_match,
         idempotency_key,
+        correlation_id,
         ..CommandOptions::default()
     })
 }
