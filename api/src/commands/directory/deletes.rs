@@ -6,6 +6,7 @@
 //! and a status's replacement must have the same category.
 
 use actix_web::{delete, web, HttpRequest, HttpResponse};
+use ledgerdesk_core::aggregate::Aggregate;
 use ledgerdesk_core::directory::group::{GroupAggregate, GroupCommand};
 use ledgerdesk_core::directory::priority::{PriorityAggregate, PriorityCommand};
 use ledgerdesk_core::directory::status::{StatusAggregate, StatusCommand};
@@ -21,8 +22,32 @@ use crate::commands::tickets::CommandHeaders;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-fn missing(what: &str, id: Ulid) -> ApiError {
-    ApiError::invalid(format!("no {what} {id}")).with_field("replacement_id")
+/// The state of the `?replacement_id=` entity of `kind`, after checking it is live (400 on
+/// `replacement_id` otherwise); `None` when no replacement was named.
+pub(super) async fn live_replacement<A>(
+    state: &AppState,
+    kind: StreamKind,
+    replacement: Option<Ulid>,
+    lifecycle: impl Fn(&A::State) -> Lifecycle,
+) -> Result<Option<A::State>, ApiError>
+where
+    A: Aggregate,
+    A::State: Send + Sync + 'static,
+{
+    let Some(id) = replacement else {
+        return Ok(None);
+    };
+    let (found, _) = state
+        .commands
+        .load::<A>(StreamId::new(kind, id))
+        .await
+        .map_err(|e| ApiError::internal("loading the replacement", e))?;
+    if lifecycle(&found) != Lifecycle::Active {
+        return Err(
+            ApiError::invalid(format!("no {} {id}", kind.as_str())).with_field("replacement_id")
+        );
+    }
+    Ok(Some(found))
 }
 
 /// Deletes a group (admins).
@@ -41,16 +66,8 @@ pub async fn delete_group(
     caller.require(ADMINS)?;
     let id = parse_id(&path, StreamKind::Group, "id")?;
     let replacement_id = query.id(StreamKind::Group)?;
-    if let Some(r) = replacement_id {
-        let (group, _) = state
-            .commands
-            .load::<GroupAggregate>(StreamId::new(StreamKind::Group, r))
-            .await
-            .map_err(|e| ApiError::internal("loading a group", e))?;
-        if group.lifecycle != Lifecycle::Active {
-            return Err(missing("group", r));
-        }
-    }
+    live_replacement::<GroupAggregate>(&state, StreamKind::Group, replacement_id, |g| g.lifecycle)
+        .await?;
     let filter = TicketFilter {
         group: Some(Some(id)),
         ..TicketFilter::default()
@@ -79,16 +96,10 @@ pub async fn delete_priority(
     caller.require(ADMINS)?;
     let id = parse_id(&path, StreamKind::Priority, "id")?;
     let replacement_id = query.id(StreamKind::Priority)?;
-    if let Some(r) = replacement_id {
-        let (priority, _) = state
-            .commands
-            .load::<PriorityAggregate>(StreamId::new(StreamKind::Priority, r))
-            .await
-            .map_err(|e| ApiError::internal("loading a priority", e))?;
-        if priority.lifecycle != Lifecycle::Active {
-            return Err(missing("priority", r));
-        }
-    }
+    live_replacement::<PriorityAggregate>(&state, StreamKind::Priority, replacement_id, |p| {
+        p.lifecycle
+    })
+    .await?;
     let filter = TicketFilter {
         priority: Some(Some(id)),
         ..TicketFilter::default()
@@ -117,21 +128,17 @@ pub async fn delete_status(
     caller.require(ADMINS)?;
     let id = parse_id(&path, StreamKind::Status, "id")?;
     let replacement_id = query.id(StreamKind::Status)?;
-    if let Some(r) = replacement_id {
-        let load = |id| {
-            state
-                .commands
-                .load::<StatusAggregate>(StreamId::new(StreamKind::Status, id))
-        };
-        let (this, _) = load(id)
+    let other =
+        live_replacement::<StatusAggregate>(&state, StreamKind::Status, replacement_id, |s| {
+            s.lifecycle
+        })
+        .await?;
+    if let Some(other) = other {
+        let (this, _) = state
+            .commands
+            .load::<StatusAggregate>(StreamId::new(StreamKind::Status, id))
             .await
             .map_err(|e| ApiError::internal("loading a status", e))?;
-        let (other, _) = load(r)
-            .await
-            .map_err(|e| ApiError::internal("loading a status", e))?;
-        if other.lifecycle != Lifecycle::Active {
-            return Err(missing("status", r));
-        }
         if this.lifecycle == Lifecycle::Active && other.category != this.category {
             return Err(ApiError::invalid(format!(
                 "the replacement is {:?}, not {:?}",

@@ -24,13 +24,13 @@ use ledgerdesk_core::directory::role::{RoleAggregate, RoleCommand};
 use ledgerdesk_core::directory::setting::{
     SettingAggregate, SettingCommand, NAME_SCOPE as SETTING_SCOPE,
 };
-use ledgerdesk_core::directory::Lifecycle;
 use ledgerdesk_core::{EventStore, StreamId, StreamKind};
 use ledgerdesk_projections::directory::{self, Entry};
 use ledgerdesk_projections::views::TicketFilter;
 use ulid::Ulid;
 
 use super::catalogue::item_kind;
+use super::deletes::live_replacement;
 use super::{run, ticket_references, DirectoryResponses, Replacement, ADMINS};
 use crate::auth::Caller;
 use crate::commands::parse_id;
@@ -82,10 +82,6 @@ fn referring(entries: &[Entry], key: &str, id: Ulid) -> u64 {
     u64::try_from(count).unwrap_or(u64::MAX)
 }
 
-fn missing(what: &str, id: Ulid) -> ApiError {
-    ApiError::invalid(format!("no {what} {id}")).with_field("replacement_id")
-}
-
 /// Deletes a help desk (admins): refused (409) while it has sub-desks; while tickets are in
 /// it, `?replacement_id=` names the desk they move to.
 #[utoipa::path(tag = "directory", security(("bearer" = [])),
@@ -103,16 +99,10 @@ pub async fn delete_helpdesk(
     caller.require(ADMINS)?;
     let id = parse_id(&path, StreamKind::HelpDesk, "id")?;
     let replacement_id = query.id(StreamKind::HelpDesk)?;
-    if let Some(r) = replacement_id {
-        let (desk, _) = state
-            .commands
-            .load::<HelpDeskAggregate>(StreamId::new(StreamKind::HelpDesk, r))
-            .await
-            .map_err(|e| ApiError::internal("loading a help desk", e))?;
-        if desk.lifecycle != Lifecycle::Active {
-            return Err(missing("help desk", r));
-        }
-    }
+    live_replacement::<HelpDeskAggregate>(&state, StreamKind::HelpDesk, replacement_id, |x| {
+        x.lifecycle
+    })
+    .await?;
     let desks = directory_entries(&state, StreamKind::HelpDesk).await?;
     let filter = TicketFilter {
         helpdesk: Some(Some(id)),
@@ -144,16 +134,8 @@ pub async fn delete_role(
     caller.require(ADMINS)?;
     let id = parse_id(&path, StreamKind::Role, "id")?;
     let replacement_id = query.id(StreamKind::Role)?;
-    if let Some(r) = replacement_id {
-        let (role, _) = state
-            .commands
-            .load::<RoleAggregate>(StreamId::new(StreamKind::Role, r))
-            .await
-            .map_err(|e| ApiError::internal("loading a role", e))?;
-        if role.lifecycle != Lifecycle::Active {
-            return Err(missing("role", r));
-        }
-    }
+    live_replacement::<RoleAggregate>(&state, StreamKind::Role, replacement_id, |x| x.lifecycle)
+        .await?;
     let users = directory_entries(&state, StreamKind::User).await?;
     let command = RoleCommand::Delete {
         user_references: referring(&users, "role_id", id),
@@ -179,16 +161,10 @@ pub async fn delete_department(
     caller.require(ADMINS)?;
     let id = parse_id(&path, StreamKind::Department, "id")?;
     let replacement_id = query.id(StreamKind::Department)?;
-    if let Some(r) = replacement_id {
-        let (department, _) = state
-            .commands
-            .load::<DepartmentAggregate>(StreamId::new(StreamKind::Department, r))
-            .await
-            .map_err(|e| ApiError::internal("loading a department", e))?;
-        if department.lifecycle != Lifecycle::Active {
-            return Err(missing("department", r));
-        }
-    }
+    live_replacement::<DepartmentAggregate>(&state, StreamKind::Department, replacement_id, |x| {
+        x.lifecycle
+    })
+    .await?;
     let filter = TicketFilter {
         department: Some(Some(id)),
         ..TicketFilter::default()
@@ -232,16 +208,7 @@ pub async fn delete_item(
         .with_field("kind")),
     }
     let replacement_id = query.id(stream_kind)?;
-    if let Some(r) = replacement_id {
-        let (item, _) = state
-            .commands
-            .load::<ItemAggregate>(StreamId::new(stream_kind, r))
-            .await
-            .map_err(|e| ApiError::internal("loading a catalogue item", e))?;
-        if item.lifecycle != Lifecycle::Active {
-            return Err(missing(stream_kind.as_str(), r));
-        }
-    }
+    live_replacement::<ItemAggregate>(&state, stream_kind, replacement_id, |x| x.lifecycle).await?;
     let command = ItemCommand::Delete {
         open_ticket_references: ticket_references(&state, &filter).await?,
         replacement_id,
