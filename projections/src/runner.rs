@@ -73,18 +73,24 @@ struct Model {
 }
 
 impl Model {
-    /// Opens generation `generation` of `projection` in `tree`, loading its in-memory index.
+    /// Opens generation `generation` of `projection` in `tree`, loading its in-memory index
+    /// when `indexes` (queries will be served).
     fn open(
         projection: &dyn Projection,
         tree: sled::Tree,
         generation: Generation,
+        indexes: bool,
     ) -> Result<Model, ProjectionError> {
         let view = ProjectionView {
             position: changes::checkpoint(&tree)?,
             tree: tree.clone(),
             memory: None,
         };
-        let memory = projection.open_memory(&view)?;
+        let memory = if indexes {
+            projection.open_memory(&view)?
+        } else {
+            None
+        };
         Ok(Model {
             tree,
             generation,
@@ -124,6 +130,8 @@ pub struct ProjectionRunner {
     store: SledEventStore,
     registry: Arc<Registry>,
     entries: Arc<Vec<Arc<Entry>>>,
+    /// Whether models keep their in-memory indexes (false: nothing will be queried).
+    indexes: bool,
 }
 
 impl ProjectionRunner {
@@ -132,6 +140,25 @@ impl ProjectionRunner {
     pub fn open(
         store: SledEventStore,
         projections: Vec<Arc<dyn Projection>>,
+    ) -> Result<ProjectionRunner, ProjectionError> {
+        Self::open_with(store, projections, true)
+    }
+
+    /// [`ProjectionRunner::open`] for maintenance (the replay tool): models are rebuilt,
+    /// caught up and digested but never queried, so no in-memory index is loaded or kept
+    /// (loading the views index of a large desk takes seconds, keeping it up costs CPU).
+    /// Queries of a model that needs its index fail with an error.
+    pub fn open_offline(
+        store: SledEventStore,
+        projections: Vec<Arc<dyn Projection>>,
+    ) -> Result<ProjectionRunner, ProjectionError> {
+        Self::open_with(store, projections, false)
+    }
+
+    fn open_with(
+        store: SledEventStore,
+        projections: Vec<Arc<dyn Projection>>,
+        indexes: bool,
     ) -> Result<ProjectionRunner, ProjectionError> {
         let db = store.db().clone();
         let registry = Registry::open(&db)?;
@@ -160,7 +187,7 @@ impl ProjectionRunner {
                     memory: None,
                 }
             } else {
-                Model::open(projection.as_ref(), tree, live)?
+                Model::open(projection.as_ref(), tree, live, indexes)?
             };
             entries.push(Arc::new(Entry {
                 stale,
@@ -176,6 +203,7 @@ impl ProjectionRunner {
             store,
             registry: Arc::new(registry),
             entries: Arc::new(entries),
+            indexes,
         })
     }
 
@@ -323,7 +351,12 @@ impl ProjectionRunner {
             db.drop_tree(tree_name(name, target.generation))?;
             tree = db.open_tree(tree_name(name, target.generation))?;
         }
-        let model = Model::open(entry.projection.as_ref(), tree.clone(), target)?;
+        let model = Model::open(
+            entry.projection.as_ref(),
+            tree.clone(),
+            target,
+            self.indexes,
+        )?;
         let set_progress = |p: Option<RebuildProgress>| {
             if let Ok(mut r) = entry.rebuilding.lock() {
                 *r = p;

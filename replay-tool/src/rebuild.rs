@@ -27,7 +27,7 @@ struct Rebuilt {
 }
 
 fn runner(store: &SledEventStore) -> Result<ProjectionRunner, Failure> {
-    ProjectionRunner::open(store.clone(), ledgerdesk_projections::all())
+    ProjectionRunner::open_offline(store.clone(), ledgerdesk_projections::all())
         .map_err(|e| Failure::Problem(e.to_string()))
 }
 

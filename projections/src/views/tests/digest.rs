@@ -92,6 +92,15 @@ proptest! {
             desk.runner.rebuild(NAME).await.unwrap();
             assert_eq!(desk.runner.digest(NAME).unwrap(), live);
             assert_eq!(answers(&desk.view().await), incremental);
+            // The replay tool's runner keeps no index, and rebuilds the same model.
+            let offline = crate::ProjectionRunner::open_offline(
+                desk.store.clone(),
+                vec![std::sync::Arc::new(crate::views::TicketViews)],
+            )
+            .unwrap();
+            assert!(offline.view(NAME).unwrap().memory::<crate::views::ViewsMemory>().is_none());
+            offline.rebuild(NAME).await.unwrap();
+            assert_eq!(offline.digest(NAME).unwrap(), live);
         });
     }
 }
