@@ -56,13 +56,24 @@ impl<'a> Changes<'a> {
     /// Sets `key` to `value`.
     pub fn insert(&mut self, key: &[u8], value: Vec<u8>) {
         self.bytes += key.len() + value.len() + PER_KEY_OVERHEAD;
-        self.pending.insert(key.to_vec(), Some(value));
+        let replaced = self.pending.insert(key.to_vec(), Some(value));
+        self.forget(key, replaced);
     }
 
     /// Removes `key`.
     pub fn remove(&mut self, key: &[u8]) {
         self.bytes += key.len() + PER_KEY_OVERHEAD;
-        self.pending.insert(key.to_vec(), None);
+        let replaced = self.pending.insert(key.to_vec(), None);
+        self.forget(key, replaced);
+    }
+
+    /// Takes a replaced pending write out of the byte count, so that a window in which the
+    /// same keys are rewritten many times (a ticket's summary) is measured by what it holds.
+    fn forget(&mut self, key: &[u8], replaced: Option<Option<Vec<u8>>>) {
+        if let Some(old) = replaced {
+            let old_bytes = key.len() + old.map_or(0, |v| v.len()) + PER_KEY_OVERHEAD;
+            self.bytes = self.bytes.saturating_sub(old_bytes);
+        }
     }
 
     /// Appends `record` to the value at `key`: for models that keep a list per key (a page of
@@ -91,8 +102,7 @@ impl<'a> Changes<'a> {
         self.pending.len()
     }
 
-    /// Roughly how many bytes the pending writes hold (it counts rewrites of a key again, so
-    /// it errs high).
+    /// Roughly how many bytes the pending writes hold.
     pub(crate) fn pending_bytes(&self) -> usize {
         self.bytes
     }

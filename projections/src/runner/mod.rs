@@ -9,6 +9,8 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+mod rebuild;
+
 use crate::changes::{self, Changes, ProjectionView};
 use crate::registry::{tree_name, Generation, Registry};
 use crate::{MemoryIndex, Projection, ProjectionError};
@@ -22,11 +24,6 @@ const CATCH_UP_CHUNK: usize = 5_000;
 /// keys, then writes them in one batch with the checkpoint (the writes of a ticket's events
 /// collapse meanwhile; one batch keeps each event applied exactly once).
 const LIVE_WINDOW_KEYS: usize = 20_000;
-/// How much a rebuild holds in memory before it writes: until then the writes of a ticket's
-/// many events collapse into one per key (sled costs microseconds per key written).
-const REBUILD_WINDOW_BYTES: usize = 64 << 20;
-/// Keys per sled batch when a rebuild writes its window (sled slows down on huge batches).
-const WINDOW_BATCH_KEYS: usize = 2_000;
 
 /// How far a rebuild has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -121,6 +118,12 @@ impl Entry {
 
     fn live_tree(&self) -> sled::Tree {
         self.live_model().tree
+    }
+
+    fn set_rebuilding(&self, progress: Option<RebuildProgress>) {
+        if let Ok(mut r) = self.rebuilding.lock() {
+            *r = progress;
+        }
     }
 }
 
@@ -273,152 +276,6 @@ impl ProjectionRunner {
         }
     }
 
-    /// Rebuilds `name` from the log into a fresh tree and swaps it in; queries read the old
-    /// model until then. Resumes an interrupted rebuild of the same version.
-    pub async fn rebuild(&self, name: &str) -> Result<(), ProjectionError> {
-        let entry = self.entry(name)?.clone();
-        self.rebuild_entry(&entry).await
-    }
-
-    /// Rebuilds every projection in `names` at once, one task each (they read the log and
-    /// write their own trees independently, so they use the cores side by side). Answers how
-    /// long each took, in the order of `names`; the first error is returned after every
-    /// rebuild has finished.
-    pub async fn rebuild_all(&self, names: &[&str]) -> Result<Vec<Duration>, ProjectionError> {
-        let mut tasks = Vec::with_capacity(names.len());
-        for name in names {
-            let entry = self.entry(name)?.clone();
-            let runner = self.clone();
-            tasks.push(tokio::spawn(async move {
-                let started = std::time::Instant::now();
-                runner
-                    .rebuild_entry(&entry)
-                    .await
-                    .map(|()| started.elapsed())
-            }));
-        }
-        let mut took = Vec::with_capacity(tasks.len());
-        let mut first_error = None;
-        for task in tasks {
-            let result = task.await.unwrap_or_else(|e| {
-                Err(ProjectionError::Inconsistent(format!(
-                    "a rebuild task stopped: {e}"
-                )))
-            });
-            match result {
-                Ok(d) => took.push(d),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        first_error.map_or(Ok(took), Err)
-    }
-
-    async fn rebuild_entry(&self, entry: &Entry) -> Result<(), ProjectionError> {
-        let name = entry.projection.name();
-        let version = entry.projection.version();
-        let db = self.store.db();
-        let target = match self.registry.building(name)? {
-            Some(g) if g.version == version => g,
-            _ => {
-                let live = entry
-                    .live
-                    .read()
-                    .map(|g| g.generation)
-                    .unwrap_or(Generation {
-                        version,
-                        generation: 1,
-                    });
-                let g = Generation {
-                    version,
-                    generation: live.generation + 1,
-                };
-                // A leftover tree of that generation (an abandoned rebuild) starts over.
-                db.drop_tree(tree_name(name, g.generation))?;
-                self.registry.start_building(name, g)?;
-                g
-            }
-        };
-        let mut tree = db.open_tree(tree_name(name, target.generation))?;
-        if tree.contains_key(changes::FLUSHING_KEY)? {
-            // A crash while a window was being written: the tree is ahead of its checkpoint.
-            tracing::warn!(
-                projection = name,
-                "half-written rebuild found: starting it over"
-            );
-            drop(tree);
-            db.drop_tree(tree_name(name, target.generation))?;
-            tree = db.open_tree(tree_name(name, target.generation))?;
-        }
-        let model = Model::open(
-            entry.projection.as_ref(),
-            tree.clone(),
-            target,
-            self.indexes,
-        )?;
-        let set_progress = |p: Option<RebuildProgress>| {
-            if let Ok(mut r) = entry.rebuilding.lock() {
-                *r = p;
-            }
-        };
-        set_progress(Some(RebuildProgress {
-            position: changes::checkpoint(&tree)?,
-            target: self.store.head(),
-        }));
-        // Windows of chunks, each written once (see `write_window`).
-        let mut applied = changes::checkpoint(&tree)?;
-        let mut window = Changes::new(&tree);
-        loop {
-            let events = self.store.read_all(applied + 1, CATCH_UP_CHUNK).await?;
-            let Some(last) = events.last().map(|e| e.position) else {
-                break;
-            };
-            for event in &events {
-                entry.projection.apply(&mut window, event)?;
-            }
-            applied = last;
-            if window.pending_bytes() >= REBUILD_WINDOW_BYTES {
-                write_window(&model, window, applied)?;
-                window = Changes::new(&tree);
-            }
-            set_progress(Some(RebuildProgress {
-                position: applied,
-                target: self.store.head(),
-            }));
-            tokio::task::yield_now().await;
-        }
-        if applied > changes::checkpoint(&tree)? {
-            write_window(&model, window, applied)?;
-        }
-        // Caught up with the head as it was: finish under the apply lock and swap.
-        let _guard = entry.apply.lock().await;
-        while apply_chunk(&self.store, entry.projection.as_ref(), &model)
-            .await?
-            .is_some()
-        {}
-        self.registry.swap(name, target)?;
-        let old = match entry.live.write() {
-            Ok(mut live) => std::mem::replace(&mut *live, model),
-            Err(p) => std::mem::replace(&mut *p.into_inner(), model),
-        };
-        entry.position.send_replace(changes::checkpoint(&tree)?);
-        if old.generation.generation != target.generation {
-            db.drop_tree(tree_name(name, old.generation.generation))?;
-        }
-        // Freeing a large in-memory index takes a while: not on the rebuild's time.
-        if let Some(memory) = old.memory {
-            tokio::task::spawn_blocking(move || drop(memory));
-        }
-        set_progress(None);
-        tracing::info!(
-            projection = name,
-            generation = target.generation,
-            "projection rebuilt and swapped in"
-        );
-        Ok(())
-    }
-
     /// Applies everything up to the current head to every projection, in this task: for the
     /// replay tool and tests, where no runner tasks run.
     pub async fn catch_up(&self) -> Result<u64, ProjectionError> {
@@ -537,30 +394,6 @@ async fn apply_chunk(
     Ok(Some(last))
 }
 
-/// Writes a rebuild's window with its checkpoint `position`: in one batch when it is small;
-/// otherwise in several, between a marker and the checkpoint, so that a crash in between
-/// leaves a tree that says it is half written (the rebuild then starts over) rather than one
-/// ahead of its checkpoint.
-fn write_window(model: &Model, window: Changes<'_>, position: u64) -> Result<(), ProjectionError> {
-    let tree = &model.tree;
-    let writes = window.into_writes();
-    if writes.len() <= WINDOW_BATCH_KEYS {
-        tree.apply_batch(changes::batch_of(&writes, Some(position)))?;
-    } else {
-        tree.insert(changes::FLUSHING_KEY, &position.to_be_bytes()[..])?;
-        for part in writes.chunks(WINDOW_BATCH_KEYS) {
-            tree.apply_batch(changes::batch_of(part, None))?;
-        }
-        let mut done = changes::batch_of(&[], Some(position));
-        done.remove(changes::FLUSHING_KEY);
-        tree.apply_batch(done)?;
-    }
-    if let Some(memory) = &model.memory {
-        memory.committed(&writes, position)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -600,7 +433,7 @@ mod tests {
     async fn a_half_written_rebuild_starts_over() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledEventStore::open(dir.path(), StoreConfig::default()).unwrap();
-        for _ in 0..(WINDOW_BATCH_KEYS + 10).div_ceil(500) {
+        for _ in 0..(rebuild::WINDOW_BATCH_KEYS + 10).div_ceil(500) {
             let events = (0..500)
                 .map(|_| NewEvent {
                     event_id: ulid::Ulid::new(),
