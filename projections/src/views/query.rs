@@ -435,7 +435,9 @@ pub(crate) fn list_within(
     } else {
         selected.len()
     });
-    let mut page = if selected.len() <= max_scan as u64 {
+    let mut page = if selected.len() <= max_scan as u64
+        && !walk_is_cheaper(selected.len(), scope.order(sort).len() as u64, limit)
+    {
         sort_whole(&state, &selected, (sort, descending), (lo, hi), limit)?
     } else {
         walk(
@@ -451,6 +453,15 @@ pub(crate) fn list_within(
     page.driving = driving;
     page.total = total;
     Ok(page)
+}
+
+/// Whether walking the sort order finds a page of `limit` among `selected` of `in_scope`
+/// tickets with clearly fewer steps than sorting the whole selection takes: a dense selection
+/// (an unfiltered list, a common status) has its page within the first `limit × in_scope /
+/// selected` keys of the order.
+fn walk_is_cheaper(selected: u64, in_scope: u64, limit: usize) -> bool {
+    let expected_walk = (limit as u64 + 1).saturating_mul(in_scope) / selected.max(1);
+    expected_walk.saturating_mul(4) < selected
 }
 
 /// A page from a small selection: every member's key, sorted.
