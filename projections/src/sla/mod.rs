@@ -31,7 +31,7 @@
 //! **Overdue as of any time.** Each running clock records since when its due time (with the
 //! ticket's priority, group and agent) has stood ([`Clock::due_since`]); when an event ends
 //! a clock's standing after it fell due (met, paused, re-targeted, closed, reassigned,
-//! trashed, or the next update), the past overdue span is written once ([`spans`]). So
+//! trashed, or the next update), the past overdue span is written once (`spans.rs`). So
 //! [`overdue`] answers exactly for "now" and for any past time, from the model alone: the
 //! same list a model of the events recorded up to that time would give for it.
 //!

@@ -119,7 +119,7 @@ pub struct Clock {
     /// its current due time, or changed the ticket's priority, group or agent, or took it out
     /// of the trash. `None` while the clock is not listed (no due time, or in the trash). The
     /// clock counts as overdue at a time `T` only if `due < T` and `due_since <= T`; what it
-    /// was before `due_since` is a closed overdue span ([`super::spans`]).
+    /// was before `due_since` is a closed overdue span (see `spans.rs`).
     pub due_since: Option<Timestamp>,
 }
 
