@@ -1,4 +1,5 @@
-//! The byte layout of the sla model's keys, and the upkeep of its two time-ordered indexes.
+//! The byte layout of the sla model's keys, and the upkeep of its two time-ordered indexes of
+//! the current state (the span index is written by [`super::spans`]).
 //!
 //! Times are sign-flipped big-endian micros ([`crate::kv::ordered_i64`]) so byte order is time
 //! order; ids are 16 bytes; a kind is one byte ([`SlaKind`]). Every part has a fixed width.
@@ -23,18 +24,54 @@ pub(crate) const CALENDAR: &[u8] = b"c/";
 pub(crate) const CALENDAR_VERSION: &[u8] = b"v/";
 /// `t/<ticket 16>` → [`TicketSla`].
 pub(crate) const TICKET: &[u8] = b"t/";
-/// `d/<kind 1>/<due 8>/<ticket 16>` → [`Dims`]: running clocks by due time.
+/// `d/<kind 1>/<due 8>/<ticket 16>` → [`Listed`]: running clocks by due time.
 pub(crate) const DUE: &[u8] = b"d/";
+/// `s/<kind 1>/<end 8>/<ticket 16>` → [`ClosedSpan`]: past overdue spans by the time they
+/// ended, written once, only for clocks that were actually overdue.
+pub(crate) const SPAN: &[u8] = b"s/";
 /// `o/<kind 1>/<decided 8>/<ticket 16>` → [`super::model::Outcome`]: met or breached targets
 /// by the time they were met or breached.
 pub(crate) const OUTCOME: &[u8] = b"o/";
 
-/// What the reports group a running clock by: the ticket's priority, group and agent.
+/// A running clock in the due index: since when it has stood so, and what it is grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Listed {
+    /// The clock's [`super::model::Clock::due_since`]: it is not overdue before then.
+    pub since: Timestamp,
+    /// The ticket's priority, group and agent.
+    pub dims: Dims,
+}
+
+/// A past overdue span of one clock, `[from, end)` with `end` in the key: the clock was
+/// overdue at every `T` in it, with this due time and these dims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ClosedSpan {
+    /// The first instant it was overdue and so listed: after its due time, and not before
+    /// the due time took effect.
+    pub from: Timestamp,
+    /// The due time that had passed.
+    pub due: Timestamp,
+    /// The ticket's priority, group and agent during the span.
+    pub dims: Dims,
+}
+
+/// What the reports group a running clock by: the ticket's priority, group and agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) struct Dims {
     pub priority_id: Option<Ulid>,
     pub group_id: Option<Ulid>,
     pub agent_id: Option<Ulid>,
+}
+
+impl Dims {
+    /// The ticket's current priority, group and agent.
+    pub(crate) fn of(sla: &TicketSla) -> Dims {
+        Dims {
+            priority_id: sla.priority_id,
+            group_id: sla.group_id,
+            agent_id: sla.agent_id,
+        }
+    }
 }
 
 fn join(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
@@ -106,15 +143,12 @@ fn entries(sla: &TicketSla) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, ProjectionErro
     if sla.trashed {
         return Ok(out);
     }
-    let dims = Dims {
-        priority_id: sla.priority_id,
-        group_id: sla.group_id,
-        agent_id: sla.agent_id,
-    };
+    let dims = Dims::of(sla);
     for kind in SlaKind::ALL {
         let clock = sla.clock(kind);
-        if let Some(due) = clock.due {
-            out.insert(entry(DUE, kind, due, sla.ticket_id), encode_value(&dims)?);
+        if let (Some(due), Some(since)) = (clock.due, clock.due_since) {
+            let listed = Listed { since, dims };
+            out.insert(entry(DUE, kind, due, sla.ticket_id), encode_value(&listed)?);
         }
         if let Some(outcome) = clock.outcome {
             let key = entry(OUTCOME, kind, outcome.decided_at(), sla.ticket_id);

@@ -28,11 +28,22 @@
 //! resolved counts as paused). A first response while paused closes the pause at that instant
 //! to judge it. A paused clock has no due time and is never overdue.
 //!
+//! **Overdue as of any time.** Each running clock records since when its due time (with the
+//! ticket's priority, group and agent) has stood ([`Clock::due_since`]); when an event ends
+//! a clock's standing after it fell due (met, paused, re-targeted, closed, reassigned,
+//! trashed, or the next update), the past overdue span is written once (`spans.rs`). So
+//! [`overdue`] answers exactly for "now" and for any past time, from the model alone: the
+//! same list a model of the events recorded up to that time would give for it.
+//!
 //! **Keys** (see [`keys`]): `p/<priority>` targets; `c/<calendar>` current version and
 //! `v/<calendar>/<version>` snapshots; `t/<ticket>` → [`TicketSla`];
-//! `d/<kind>/<due>/<ticket>` running clocks by due time (the overdue lists are range scans);
+//! `d/<kind>/<due>/<ticket>` running clocks by due time, with since when they stand (the
+//! overdue lists are range scans); `s/<kind>/<end>/<ticket>` past overdue spans by the time
+//! they ended, one per span, only for clocks that were actually overdue;
 //! `o/<kind>/<decided>/<ticket>` outcomes by the time they were met or breached (reports).
-//! Trashed tickets keep their state but leave both indexes; `ticket.purged` removes them.
+//! Trashed tickets keep their state but leave the due and outcome indexes (their past spans
+//! stay: they were overdue then); `ticket.purged` removes the ticket, its entries and its
+//! spans (listed in [`TicketSla::closed_spans`]).
 //!
 //! **Checkpoint semantics**: the runner writes a chunk's changes and its checkpoint in one
 //! batch and `apply` reads through the chunk's overlay, so each event is applied exactly once
@@ -48,6 +59,7 @@ pub mod calendar;
 mod keys;
 mod model;
 mod query;
+mod spans;
 #[cfg(test)]
 mod tests;
 
@@ -70,7 +82,7 @@ use crate::{Changes, Projection, ProjectionError};
 /// The projection's name (its trees and its status line).
 pub const NAME: &str = "sla";
 /// The projection's version: bump to rebuild at start-up after a change of meaning.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The SLA read model.
 #[derive(Debug, Clone, Copy, Default)]
@@ -110,12 +122,13 @@ fn apply_ticket(changes: &mut Changes<'_>, record: &RecordedEvent) -> Result<(),
     let event: TicketEvent = decoded(record)?;
     let key = keys::ticket(record.stream.id);
     let before: Option<TicketSla> = load(changes, &key)?;
-    let after = model::evolve(
+    let mut after = model::evolve(
         before.as_ref(),
         &event,
         record.recorded_at,
         &ChangesDirectory { changes },
     )?;
+    spans::settle(changes, before.as_ref(), after.as_mut(), record.recorded_at)?;
     keys::sync(changes, before.as_ref(), after.as_ref())?;
     match &after {
         Some(sla) if after != before => save(changes, &key, sla)?,

@@ -115,6 +115,12 @@ pub struct Clock {
     pub due: Option<Timestamp>,
     /// Met or breached, once decided.
     pub outcome: Option<Outcome>,
+    /// Since when the clock has stood in the overdue index as it is now: the event that set
+    /// its current due time, or changed the ticket's priority, group or agent, or took it out
+    /// of the trash. `None` while the clock is not listed (no due time, or in the trash). The
+    /// clock counts as overdue at a time `T` only if `due < T` and `due_since <= T`; what it
+    /// was before `due_since` is a closed overdue span (see `spans.rs`).
+    pub due_since: Option<Timestamp>,
 }
 
 impl Clock {
@@ -124,11 +130,14 @@ impl Clock {
             started_at: at,
             due: None,
             outcome: None,
+            due_since: None,
         }
     }
 
-    /// Whether the clock is overdue at `as_of`: running and its due time passed (strictly,
-    /// as in Trudesk's `now > updated + overdueIn`).
+    /// Whether the clock, as it stands now, is overdue at `as_of`: running and its due time
+    /// passed (strictly, as in Trudesk's `now > updated + overdueIn`). The current-state
+    /// answer, exact for `as_of` at or after the ticket's last event; [`super::overdue`]
+    /// answers exactly for earlier times too.
     pub fn overdue_at(&self, as_of: Timestamp) -> bool {
         self.due.is_some_and(|due| due < as_of)
     }
@@ -173,6 +182,9 @@ pub struct TicketSla {
     pub next_update: Clock,
     /// The resolution clock.
     pub resolution: Clock,
+    /// The kind and end of each closed overdue span of this ticket (the keys of the span
+    /// index), so that a purge removes them; one per time a clock stopped being overdue.
+    pub closed_spans: Vec<(SlaKind, Timestamp)>,
 }
 
 /// Whether clocks run in a status category.
@@ -208,7 +220,7 @@ impl TicketSla {
         }
     }
 
-    fn clock_mut(&mut self, kind: SlaKind) -> &mut Clock {
+    pub(crate) fn clock_mut(&mut self, kind: SlaKind) -> &mut Clock {
         match kind {
             SlaKind::FirstResponse => &mut self.first_response,
             SlaKind::NextUpdate => &mut self.next_update,
@@ -321,6 +333,7 @@ pub(crate) fn evolve(
             ),
             next_update: Clock::new(None, at),
             resolution: Clock::new(policy(c.priority_id, SlaKind::Resolution, directory)?, at),
+            closed_spans: Vec::new(),
         },
         (None, _) => return Ok(None),
         (Some(s), _) => s.clone(),

@@ -3,11 +3,13 @@
 //!
 //! Pure reads over a [`ProjectionView`]: each walks one index from a key (never the whole
 //! model), bounded by a page size ([`MAX_LIMIT`]) or a scan budget ([`MAX_SCAN`]), and answers
-//! with the position the view reflects. The model stores due times; the question "overdue
-//! as of T" compares them with T, so the same view gives the same answer for the same T, and
-//! a rebuilt model gives the same answers as the live one. The API passes "now".
+//! with the position the view reflects. The model stores the current due times with since
+//! when they stand, and the past overdue spans; "overdue as of T" is answered from them
+//! exactly, for now or any past T (the answer a model of the events recorded up to T would
+//! give), so the same view gives the same answer for the same T, and a rebuilt model gives
+//! the same answers as the live one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::fmt;
 use std::str::FromStr;
 
@@ -15,7 +17,7 @@ use ledgerdesk_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
-use super::keys::{self, Dims, DUE, OUTCOME};
+use super::keys::{self, ClosedSpan, Dims, Listed, DUE, OUTCOME, SPAN};
 use super::model::{Outcome, SlaKind, TicketSla};
 use crate::kv::decode_value;
 use crate::{ProjectionError, ProjectionView};
@@ -116,9 +118,16 @@ pub struct OverduePage {
     pub next: Option<OverdueCursor>,
 }
 
-/// Tickets whose `kind` clock runs and fell due before `as_of` (strictly), most overdue
-/// first, `limit` at a time (1 to [`MAX_LIMIT`]) after `after`. A range scan of the due
-/// index: it stops at the first due time not before `as_of`.
+/// Tickets whose `kind` clock was overdue at `as_of` (running, its due time passed strictly),
+/// exactly as the log stood then, most overdue first, `limit` at a time (1 to [`MAX_LIMIT`])
+/// after `after`. At most one item per ticket.
+///
+/// Two sources, merged by (due, ticket): the clocks as they stand now, a range scan of the
+/// due index that stops at the first due time not before `as_of` and skips clocks whose due
+/// time took effect after `as_of`; and the overdue spans that ended after `as_of`, a range
+/// scan of the span index from `as_of` on that skips spans starting after it. For "now" the
+/// second scan is empty (no event is recorded after now); for a past time it reads the spans
+/// closed since, whatever the page size.
 pub fn overdue(
     view: &ProjectionView,
     as_of: Timestamp,
@@ -127,30 +136,16 @@ pub fn overdue(
     limit: usize,
 ) -> Result<OverduePage, ProjectionError> {
     let limit = limit.clamp(1, MAX_LIMIT);
-    let after_key = after.map(|c| keys::entry(DUE, kind, c.due, c.ticket_id));
-    let mut items = Vec::with_capacity(limit.min(64));
-    let mut more = false;
-    for item in view.scan(&keys::kind_prefix(DUE, kind), after_key.as_deref(), false) {
-        let (key, value) = item?;
-        let (due, ticket_id) = keys::parse_entry(&key).ok_or_else(malformed)?;
-        if due >= as_of {
-            break;
-        }
-        if items.len() == limit {
-            more = true;
-            break;
-        }
-        let dims: Dims = decode_value(&value)?;
-        items.push(OverdueItem {
-            ticket_id,
-            due,
-            priority_id: dims.priority_id,
-            group_id: dims.group_id,
-            agent_id: dims.agent_id,
-        });
-    }
+    // One more than a page from each source tells whether another page follows.
+    let mut found = current_overdue(view, as_of, kind, after, limit + 1)?;
+    found.extend(closed_overdue(view, as_of, kind, after, limit + 1)?);
+    found.sort_by_key(|i| (i.due, i.ticket_id));
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|i| seen.insert(i.ticket_id));
+    let more = found.len() > limit;
+    found.truncate(limit);
     let next = if more {
-        items.last().map(|i| OverdueCursor {
+        found.last().map(|i| OverdueCursor {
             due: i.due,
             ticket_id: i.ticket_id,
         })
@@ -161,9 +156,79 @@ pub fn overdue(
         position: view.position(),
         as_of,
         kind,
-        items,
+        items: found,
         next,
     })
+}
+
+/// Up to `want` clocks listed now that were overdue at `as_of`, after the cursor, in order.
+fn current_overdue(
+    view: &ProjectionView,
+    as_of: Timestamp,
+    kind: SlaKind,
+    after: Option<OverdueCursor>,
+    want: usize,
+) -> Result<Vec<OverdueItem>, ProjectionError> {
+    let after_key = after.map(|c| keys::entry(DUE, kind, c.due, c.ticket_id));
+    let mut items = Vec::new();
+    for item in view.scan(&keys::kind_prefix(DUE, kind), after_key.as_deref(), false) {
+        let (key, value) = item?;
+        let (due, ticket_id) = keys::parse_entry(&key).ok_or_else(malformed)?;
+        if due >= as_of || items.len() == want {
+            break;
+        }
+        let listed: Listed = decode_value(&value)?;
+        if listed.since <= as_of {
+            items.push(item_of(ticket_id, due, listed.dims));
+        }
+    }
+    Ok(items)
+}
+
+/// The first `want` (by due time and ticket) closed overdue spans covering `as_of`, after
+/// the cursor.
+fn closed_overdue(
+    view: &ProjectionView,
+    as_of: Timestamp,
+    kind: SlaKind,
+    after: Option<OverdueCursor>,
+    want: usize,
+) -> Result<Vec<OverdueItem>, ProjectionError> {
+    let cursor = after.map(|c| (c.due, c.ticket_id));
+    // Spans ending after `as_of`: their key time is at least `as_of + 1µs`.
+    let start = keys::at_prefix(SPAN, kind, Timestamp(as_of.as_micros().saturating_add(1)));
+    // The `want` smallest so far; a max-heap drops the largest past the bound.
+    let mut best: BinaryHeap<(Timestamp, Ulid, Dims)> = BinaryHeap::new();
+    for item in view.scan(&keys::kind_prefix(SPAN, kind), Some(&start), false) {
+        let (key, value) = item?;
+        let (end, ticket_id) = keys::parse_entry(&key).ok_or_else(malformed)?;
+        if end <= as_of {
+            continue;
+        }
+        let span: ClosedSpan = decode_value(&value)?;
+        if span.from > as_of || cursor.is_some_and(|c| (span.due, ticket_id) <= c) {
+            continue;
+        }
+        best.push((span.due, ticket_id, span.dims));
+        if best.len() > want {
+            best.pop();
+        }
+    }
+    Ok(best
+        .into_sorted_vec()
+        .into_iter()
+        .map(|(due, ticket_id, dims)| item_of(ticket_id, due, dims))
+        .collect())
+}
+
+fn item_of(ticket_id: Ulid, due: Timestamp, dims: Dims) -> OverdueItem {
+    OverdueItem {
+        ticket_id,
+        due,
+        priority_id: dims.priority_id,
+        group_id: dims.group_id,
+        agent_id: dims.agent_id,
+    }
 }
 
 fn malformed() -> ProjectionError {
@@ -261,7 +326,7 @@ pub fn compliance(
                     let o: Outcome = decode_value(&value)?;
                     (o.met, by.pick(o.priority_id, o.group_id, o.agent_id))
                 } else {
-                    let d: Dims = decode_value(&value)?;
+                    let d = decode_value::<Listed>(&value)?.dims;
                     (false, by.pick(d.priority_id, d.group_id, d.agent_id))
                 };
                 let row = rows.entry(group_key).or_insert_with(|| ComplianceRow {

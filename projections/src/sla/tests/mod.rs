@@ -6,8 +6,11 @@
 //! - `calendar`: business-time arithmetic with worked examples;
 //! - `clocks`: due times, pauses, priority and target changes, calendars, overdue as of T;
 //! - `reports`: compliance by priority, group and agent; trash, purge, decode failures;
-//! - `digest`: rebuild and live model agree after random histories.
+//! - `digest`: rebuild and live model agree after random histories;
+//! - `asof`: overdue as of past times, worked examples and a property against the model of
+//!   the log as it stood then.
 
+mod asof;
 mod calendar;
 mod clocks;
 mod digest;
