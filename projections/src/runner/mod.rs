@@ -1,6 +1,7 @@
 //! The projection runner: one task per projection, catching up in chunks, then following the
 //! head; rebuilds into fresh trees with an atomic swap.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -24,6 +25,11 @@ const CATCH_UP_CHUNK: usize = 5_000;
 /// keys, then writes them in one batch with the checkpoint (the writes of a ticket's events
 /// collapse meanwhile; one batch keeps each event applied exactly once).
 const LIVE_WINDOW_KEYS: usize = 20_000;
+/// A live model whose events changed nothing (a ticket event for the KB model) advances in
+/// memory only, and writes its checkpoint once it is this many events past the stored one:
+/// re-applying such events after a crash changes nothing either, so exactly-once holds, and
+/// most models no longer write a batch for every chunk of the log.
+const IDLE_CHECKPOINT_EVERY: u64 = 10_000;
 
 /// How far a rebuild has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -67,6 +73,9 @@ struct Model {
     tree: sled::Tree,
     generation: Generation,
     memory: Option<Arc<dyn MemoryIndex>>,
+    /// The position applied: the stored checkpoint, or past it by events that wrote nothing
+    /// (see [`IDLE_CHECKPOINT_EVERY`]).
+    applied: Arc<AtomicU64>,
 }
 
 impl Model {
@@ -78,8 +87,9 @@ impl Model {
         generation: Generation,
         indexes: bool,
     ) -> Result<Model, ProjectionError> {
+        let checkpoint = changes::checkpoint(&tree)?;
         let view = ProjectionView {
-            position: changes::checkpoint(&tree)?,
+            position: checkpoint,
             tree: tree.clone(),
             memory: None,
         };
@@ -92,6 +102,7 @@ impl Model {
             tree,
             generation,
             memory,
+            applied: Arc::new(AtomicU64::new(checkpoint)),
         })
     }
 }
@@ -188,6 +199,7 @@ impl ProjectionRunner {
                     tree,
                     generation: live,
                     memory: None,
+                    applied: Arc::new(AtomicU64::new(position)),
                 }
             } else {
                 Model::open(projection.as_ref(), tree, live, indexes)?
@@ -361,18 +373,19 @@ impl ProjectionRunner {
     }
 }
 
-/// Applies what follows the model's checkpoint, up to the head or until the pending writes
-/// reach [`LIVE_WINDOW_KEYS`], writes it in one batch with the new checkpoint, then tells the
-/// in-memory index; `None` when there was nothing to apply.
+/// Applies what follows the model's applied position, up to the head or until the pending
+/// writes reach [`LIVE_WINDOW_KEYS`], writes it in one batch with the new checkpoint, then
+/// tells the in-memory index; `None` when there was nothing to apply. Events that wrote
+/// nothing only move the position in memory, until [`IDLE_CHECKPOINT_EVERY`].
 async fn apply_chunk(
     store: &SledEventStore,
     projection: &dyn Projection,
     model: &Model,
 ) -> Result<Option<u64>, ProjectionError> {
     let tree = &model.tree;
-    let checkpoint = changes::checkpoint(tree)?;
+    let applied = model.applied.load(Ordering::Acquire);
     let mut changes = Changes::new(tree);
-    let mut last = checkpoint;
+    let mut last = applied;
     loop {
         let events = store.read_all(last + 1, READ_CHUNK).await?;
         for event in &events {
@@ -383,14 +396,17 @@ async fn apply_chunk(
             break;
         }
     }
-    if last == checkpoint {
+    if last == applied {
         return Ok(None);
     }
     let writes = changes.into_writes();
-    tree.apply_batch(changes::batch_of(&writes, Some(last)))?;
+    if !writes.is_empty() || last - changes::checkpoint(tree)? >= IDLE_CHECKPOINT_EVERY {
+        tree.apply_batch(changes::batch_of(&writes, Some(last)))?;
+    }
     if let Some(memory) = &model.memory {
         memory.committed(&writes, last)?;
     }
+    model.applied.store(last, Ordering::Release);
     Ok(Some(last))
 }
 
@@ -483,5 +499,88 @@ mod tests {
         assert_eq!(all.len() as u64, store.head());
         assert!(all.iter().all(|(_, v)| v == &2u32.to_be_bytes()));
         assert!(!view.tree.contains_key(changes::FLUSHING_KEY).unwrap());
+    }
+
+    /// Writes only for events of type "keep".
+    struct KeepOnly;
+
+    impl Projection for KeepOnly {
+        fn name(&self) -> &'static str {
+            "keep-only"
+        }
+        fn version(&self) -> u32 {
+            1
+        }
+        fn apply(
+            &self,
+            changes: &mut Changes<'_>,
+            event: &RecordedEvent,
+        ) -> Result<(), ProjectionError> {
+            if event.event_type == "keep" {
+                let key = format!("k/{:020}", event.position);
+                changes.insert(key.as_bytes(), Vec::new());
+            }
+            Ok(())
+        }
+    }
+
+    async fn append(store: &SledEventStore, event_type: &str, count: usize) {
+        let events = (0..count)
+            .map(|_| NewEvent {
+                event_id: ulid::Ulid::new(),
+                event_type: event_type.to_owned(),
+                schema_version: 1,
+                payload: Vec::new(),
+            })
+            .collect();
+        store
+            .append(AppendRequest::new(
+                StreamId::generate(StreamKind::Ticket),
+                ExpectedVersion::Any,
+                AppendMeta::new(Actor::System),
+                events,
+            ))
+            .await
+            .unwrap();
+    }
+
+    /// Events that change nothing move a live model's position without a write; the stored
+    /// checkpoint follows with the next write (or after [`IDLE_CHECKPOINT_EVERY`] events), and
+    /// a restart re-applies the idle events to the same model.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn events_that_change_nothing_write_no_checkpoint_until_a_write_or_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledEventStore::open(dir.path(), StoreConfig::default()).unwrap();
+        append(&store, "keep", 3).await;
+        let runner = ProjectionRunner::open(store.clone(), vec![Arc::new(KeepOnly)]).unwrap();
+        runner.catch_up().await.unwrap();
+        append(&store, "skip", 300).await;
+        runner.catch_up().await.unwrap();
+        let stored = |runner: &ProjectionRunner| {
+            changes::checkpoint(&runner.entry("keep-only").unwrap().live_tree()).unwrap()
+        };
+        assert_eq!(runner.view("keep-only").unwrap().position(), 303);
+        assert_eq!(stored(&runner), 3, "idle events wrote a checkpoint");
+        let digest = runner.digest("keep-only").unwrap();
+        drop(runner);
+
+        // A restart resumes from the stored checkpoint and ends where the first run did.
+        let runner = ProjectionRunner::open(store.clone(), vec![Arc::new(KeepOnly)]).unwrap();
+        assert_eq!(runner.view("keep-only").unwrap().position(), 3);
+        runner.catch_up().await.unwrap();
+        assert_eq!(runner.view("keep-only").unwrap().position(), 303);
+        assert_eq!(runner.digest("keep-only").unwrap(), digest);
+
+        // The next write carries the checkpoint; so does a long idle stretch.
+        append(&store, "keep", 1).await;
+        runner.catch_up().await.unwrap();
+        assert_eq!(stored(&runner), 304);
+        for _ in 0..(IDLE_CHECKPOINT_EVERY as usize).div_ceil(1_000) {
+            append(&store, "skip", 1_000).await;
+        }
+        runner.catch_up().await.unwrap();
+        assert_eq!(stored(&runner), store.head());
+        let view = runner.view("keep-only").unwrap();
+        assert_eq!(view.scan(b"k/", None, false).count(), 4);
     }
 }

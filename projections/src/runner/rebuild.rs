@@ -230,7 +230,7 @@ impl ProjectionRunner {
         let name = entry.projection.name();
         let db = self.store.db();
         let Building { model, target, .. } = building;
-        let tree = model.tree.clone();
+        let model_applied = model.applied.clone();
         let _guard = entry.apply.lock().await;
         while super::apply_chunk(&self.store, entry.projection.as_ref(), &model)
             .await?
@@ -241,7 +241,9 @@ impl ProjectionRunner {
             Ok(mut live) => std::mem::replace(&mut *live, model),
             Err(p) => std::mem::replace(&mut *p.into_inner(), model),
         };
-        entry.position.send_replace(changes::checkpoint(&tree)?);
+        entry
+            .position
+            .send_replace(model_applied.load(std::sync::atomic::Ordering::Acquire));
         if old.generation.generation != target.generation {
             db.drop_tree(tree_name(name, old.generation.generation))?;
         }
@@ -312,6 +314,9 @@ fn write_window(model: &Model, window: Changes<'_>, position: u64) -> Result<(),
     if let Some(memory) = &model.memory {
         memory.committed(&writes, position)?;
     }
+    model
+        .applied
+        .store(position, std::sync::atomic::Ordering::Release);
     Ok(())
 }
 
