@@ -190,6 +190,18 @@ fn deletes_with_replacements_move_the_tickets() {
         StatusCode::BAD_REQUEST,
         Some("replacement_id"),
     );
+    let other_sub = make(
+        "/api/categories",
+        json!({"tree": "ticket", "name": "Licences", "parent_id": cb}),
+    );
+    refused(
+        del(
+            &desk,
+            &format!("/api/categories/{ca}?replacement_id={other_sub}"),
+        ),
+        StatusCode::BAD_REQUEST,
+        Some("replacement_id"),
+    );
     let at = position(&ok(
         del(&desk, &format!("/api/categories/{ca}?replacement_id={cb}")),
         StatusCode::OK,

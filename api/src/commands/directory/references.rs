@@ -170,7 +170,8 @@ pub async fn delete_calendar(
 }
 
 /// Deletes a ticket category (admins): refused while it has subcategories; while tickets have
-/// it anywhere in their category path, `?replacement_id=` names the category they move to.
+/// it anywhere in their category path, `?replacement_id=` names the category they move to, a
+/// sibling (same parent, or both top-level: 400 otherwise), so that their paths stay paths.
 #[utoipa::path(tag = "catalogue", security(("bearer" = [])),
     params(("id" = String, Path, description = "`category-ULID` or ULID"), Replacement,
         CommandHeaders),
@@ -186,10 +187,25 @@ pub async fn delete_category(
     caller.require(ADMINS)?;
     let id = parse_id(&path, StreamKind::Category, "id")?;
     let replacement_id = query.id(StreamKind::Category)?;
-    live_replacement::<CategoryAggregate>(&state, StreamKind::Category, replacement_id, |x| {
-        x.lifecycle
-    })
-    .await?;
+    let other =
+        live_replacement::<CategoryAggregate>(&state, StreamKind::Category, replacement_id, |x| {
+            x.lifecycle
+        })
+        .await?;
+    if let Some(other) = other {
+        // Tickets keep their path with the node swapped in place: a sibling keeps it a path.
+        let (this, _) = state
+            .commands
+            .load::<CategoryAggregate>(StreamId::new(StreamKind::Category, id))
+            .await
+            .map_err(|e| ApiError::internal("loading a category", e))?;
+        if this.lifecycle == Lifecycle::Active && other.parent_id != this.parent_id {
+            return Err(ApiError::invalid(
+                "the replacement must sit under the same parent as the deleted category",
+            )
+            .with_field("replacement_id"));
+        }
+    }
     let categories = directory_entries(&state, StreamKind::Category).await?;
     let filter = TicketFilter {
         category_node: Some(id),
