@@ -451,6 +451,26 @@ fn user_profile_links_are_checked_shown_and_filtered() {
         Some("company_id"),
     );
 
+    // The department counts the user; a replacement moves them.
+    still_referenced(del(&desk, &format!("/api/departments/{dept}")), 1);
+    let other_dept = make(
+        "/api/departments",
+        json!({"name": "Sales", "public": false}),
+    );
+    let at = position(&ok(
+        del(
+            &desk,
+            &format!("/api/departments/{dept}?replacement_id={other_dept}"),
+        ),
+        StatusCode::OK,
+    ));
+    assert_eq!(
+        users_of(&format!("department_id={other_dept}"), at),
+        vec![requester.to_owned()]
+    );
+    assert!(users_of(&format!("department_id={dept}"), at).is_empty());
+    let dept = other_dept;
+
     // The location counts the user; `null` clears a link, others stay.
     still_referenced(del(&desk, &format!("/api/locations/{place}")), 1);
     let at = position(&ok(

@@ -58,7 +58,7 @@ pub(super) async fn caught_up(state: &AppState, name: &str) -> Result<Projection
 }
 
 /// Live users whose profile link `link` is `id`, from the directory model at the head.
-async fn linked_users(state: &AppState, link: &str, id: Ulid) -> Result<u64, ApiError> {
+pub(super) async fn linked_users(state: &AppState, link: &str, id: Ulid) -> Result<u64, ApiError> {
     let view = caught_up(state, directory::NAME).await?;
     directory::users_linked(&view, link, id).map_err(|e| ApiError::internal("counting users", e))
 }

@@ -147,7 +147,8 @@ pub async fn delete_role(
     run::<RoleAggregate>(&state, &caller, &req, stream, command, None, None).await
 }
 
-/// Deletes a department (admins).
+/// Deletes a department (admins): while tickets are in it or users' profiles name it,
+/// `?replacement_id=` names the department they move to.
 #[utoipa::path(tag = "catalogue", security(("bearer" = [])),
     params(("id" = String, Path, description = "`department-ULID` or ULID"), Replacement,
         CommandHeaders),
@@ -171,8 +172,10 @@ pub async fn delete_department(
         department: Some(Some(id)),
         ..TicketFilter::default()
     };
+    let tickets = ticket_references(&state, &filter).await?;
+    let users = super::references::linked_users(&state, "department_id", id).await?;
     let command = DepartmentCommand::Delete {
-        open_ticket_references: ticket_references(&state, &filter).await?,
+        open_ticket_references: tickets.saturating_add(users),
         replacement_id,
     };
     let stream = StreamId::new(StreamKind::Department, id);
