@@ -168,6 +168,71 @@ pub struct ListQuery {
     limit: Option<usize>,
     /// Wait until the model reflects this log position.
     min_position: Option<u64>,
+    /// Users only: those whose profile names this company (`company-ULID` or ULID).
+    company_id: Option<String>,
+    /// Users only: those whose profile names this department (`department-ULID` or ULID).
+    department_id: Option<String>,
+}
+
+/// The most entries one filtered list page reads before it answers (possibly short, with a
+/// `next` to go on from).
+const FILTER_SCAN: usize = 5_000;
+
+/// The profile-link filters of a user list, as `(link, id)` pairs (400 on another kind).
+fn link_filters(
+    kind: StreamKind,
+    query: &ListQuery,
+) -> Result<Vec<(&'static str, Ulid)>, ApiError> {
+    let mut out = Vec::new();
+    for (field, link_kind, value) in [
+        ("company_id", StreamKind::Company, &query.company_id),
+        (
+            "department_id",
+            StreamKind::Department,
+            &query.department_id,
+        ),
+    ] {
+        if let Some(v) = value {
+            if kind != StreamKind::User {
+                return Err(
+                    ApiError::invalid(format!("{field} filters the users list only"))
+                        .with_field(field),
+                );
+            }
+            out.push((field, parse_id(v, link_kind, field)?));
+        }
+    }
+    Ok(out)
+}
+
+/// A page of `kind` whose entries pass `filters`: pages are read (each at most what is still
+/// wanted) until `limit` entries pass, the list ends, or [`FILTER_SCAN`] entries were read.
+fn filtered_page(
+    view: &ProjectionView,
+    kind: StreamKind,
+    after: Option<&str>,
+    limit: usize,
+    filters: &[(&'static str, Ulid)],
+) -> Result<directory::Page, ListError> {
+    let mut items = Vec::new();
+    let mut cursor = after.map(str::to_owned);
+    let mut read = 0;
+    loop {
+        let page = directory::list(view, kind, cursor.as_deref(), limit - items.len())?;
+        read += page.items.len();
+        items.extend(page.items.into_iter().filter(|e| {
+            filters
+                .iter()
+                .all(|(link, id)| directory::user_link(e, link) == Some(*id))
+        }));
+        cursor = page.next;
+        if items.len() == limit || cursor.is_none() || read >= FILTER_SCAN {
+            return Ok(directory::Page {
+                items,
+                next: cursor,
+            });
+        }
+    }
 }
 
 /// Query of single reads.
@@ -186,14 +251,15 @@ async fn list_kind(
     query: &ListQuery,
 ) -> Result<HttpResponse, ApiError> {
     may_read(caller, kind, true)?;
+    let filters = link_filters(kind, query)?;
     catch_up(state, req, query.min_position, &[directory::NAME]).await?;
     let view = view(state)?;
-    let page = directory::list(
-        &view,
-        kind,
-        query.after.as_deref(),
-        query.limit.unwrap_or(DEFAULT_LIMIT),
-    )
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    let page = if filters.is_empty() || limit == 0 {
+        directory::list(&view, kind, query.after.as_deref(), limit)
+    } else {
+        filtered_page(&view, kind, query.after.as_deref(), limit, &filters)
+    }
     .map_err(|e| match e {
         ListError::InvalidCursor => ApiError::invalid(e.to_string()).with_field("after"),
         ListError::Limit => ApiError::invalid(e.to_string()).with_field("limit"),
@@ -213,7 +279,8 @@ async fn list_kind(
 }
 
 /// Lists the entities of a kind that are not deleted, in name order (case-insensitive),
-/// a page at a time.
+/// a page at a time. Users can be filtered by the company or department of their profile; a
+/// filtered page can be short and still have a `next`.
 #[utoipa::path(tag = "directory", security(("bearer" = [])),
     params(("kind" = String, Path, description = "users, roles, groups, departments, \
         helpdesks, companies, locations, priorities, ticket_types, statuses, categories, \

@@ -148,6 +148,16 @@ pub struct ListQuery {
     ticket_type: Option<String>,
     /// A tag.
     tag: Option<String>,
+    /// A top-level category, or `none`.
+    category: Option<String>,
+    /// A location, or `none`.
+    location: Option<String>,
+    /// An urgency, or `none`.
+    urgency: Option<String>,
+    /// An impact, or `none`.
+    impact: Option<String>,
+    /// The closure code of the latest closure, or `none`.
+    closure_code: Option<String>,
     /// List the trash instead.
     trashed: Option<bool>,
     /// `created` (default), `number`, `updated`, `closed`, `priority` or `status`.
@@ -187,6 +197,15 @@ impl ListQuery {
             priority: opt_id(self.priority.as_deref(), StreamKind::Priority, "priority")?,
             ticket_type: id(self.ticket_type.as_deref(), StreamKind::TicketType, "type")?,
             tag: id(self.tag.as_deref(), StreamKind::Tag, "tag")?,
+            category: opt_id(self.category.as_deref(), StreamKind::Category, "category")?,
+            location: opt_id(self.location.as_deref(), StreamKind::Location, "location")?,
+            urgency: opt_id(self.urgency.as_deref(), StreamKind::Urgency, "urgency")?,
+            impact: opt_id(self.impact.as_deref(), StreamKind::Impact, "impact")?,
+            closure_code: opt_id(
+                self.closure_code.as_deref(),
+                StreamKind::ClosureCode,
+                "closure_code",
+            )?,
             trashed: self.trashed.unwrap_or(false),
             ..TicketFilter::default()
         })

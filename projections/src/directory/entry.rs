@@ -11,6 +11,8 @@
 //!   objects such as `options` or `holidays` become the collections below; empty lists
 //!   are left out);
 //! - `renamed`: the name (also when nested as `renamed.name`, as a location's is); `deleted` / `removed`: the entry is marked deleted;
+//! - `moved`: the new `parent_id` (also when nested as `moved.parent_id`, as a location's is;
+//!   the old parent is not kept);
 //! - `<x>_added` / `<x>_removed` with one id (`user_id`, `group_id`, `priority_id`): the set
 //!   `<x>s`; with a level (`level_id` and `user_id`): the set `level/<level>/<x>s`;
 //!   other payloads (levels, options, holidays): the collection `<x>s`, keyed by `<x>_id`
@@ -201,6 +203,16 @@ pub fn fold(entry: &mut Entry, verb: &str, payload: Value, at: i64, version: u64
             take_fields(entry, fields, false)
         }
         "deleted" | "removed" => entry.deleted = true,
+        "moved" => {
+            // A location's move nests the move beside the name it claims again; the parent
+            // before is history, not state.
+            let mut fields = match fields.get("moved") {
+                Some(Value::Object(inner)) => inner.clone(),
+                _ => fields,
+            };
+            fields.remove("old_parent_id");
+            take_fields(entry, fields, false)
+        }
         "enabled" => flag(entry, "enabled", true),
         "disabled" => flag(entry, "enabled", false),
         "two_factor_enabled" => flag(entry, "two_factor", true),

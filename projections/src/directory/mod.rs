@@ -43,7 +43,7 @@ use crate::{Changes, Projection, ProjectionError, ProjectionView};
 /// The projection's name.
 pub const NAME: &str = "directory";
 /// The projection's version.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The largest page [`list`] answers.
 pub const MAX_LIMIT: usize = 500;
 
@@ -162,6 +162,13 @@ impl Projection for DirectoryProjection {
             .event_type
             .split_once('.')
             .map_or(record.event_type.as_str(), |(_, v)| v);
+        if verb == "deleted" {
+            if let Some(link) = profile_link(kind) {
+                if let Some(new) = replacement_in(&payload) {
+                    move_users(changes, link, id, new)?;
+                }
+            }
+        }
         entry::fold(
             &mut after,
             verb,
@@ -197,6 +204,86 @@ impl Projection for DirectoryProjection {
             }
         }
         save(changes, &key, &after)
+    }
+}
+
+/// The user-profile link that refers to entities of `kind` (users move off a deleted one).
+fn profile_link(kind: StreamKind) -> Option<&'static str> {
+    match kind {
+        StreamKind::Company => Some("company_id"),
+        StreamKind::Location => Some("location_id"),
+        StreamKind::Department => Some("department_id"),
+        _ => None,
+    }
+}
+
+/// The replacement a delete names: `replacement_id`, or `removed.replacement_id` for deletes
+/// that nest it (locations).
+fn replacement_in(payload: &Value) -> Option<Ulid> {
+    payload
+        .get("replacement_id")
+        .or_else(|| payload.get("removed")?.get("replacement_id"))
+        .and_then(Value::as_str)
+        .and_then(|s| Ulid::from_string(s).ok())
+}
+
+/// The users whose profile link `link` is `old`, moved to `new` (the delete's replacement, in
+/// the delete's chunk). One scan of the user entries: deletes with a replacement are rare
+/// admin acts, and the scan keeps the model free of per-link secondary keys.
+fn move_users(
+    changes: &mut Changes<'_>,
+    link: &str,
+    old: Ulid,
+    new: Ulid,
+) -> Result<(), ProjectionError> {
+    let old = Value::String(old.to_string());
+    for key in changes.keys_with_prefix(&[b'e', StreamKind::User.code()])? {
+        let Some(mut user) = load::<Entry>(changes, &key)? else {
+            continue;
+        };
+        let Some(Value::Object(mut profile)) = user.attribute("profile") else {
+            continue;
+        };
+        if profile.get(link) != Some(&old) {
+            continue;
+        }
+        profile.insert(link.to_owned(), Value::String(new.to_string()));
+        user.attributes
+            .insert("profile".to_owned(), Value::Object(profile).to_string());
+        save(changes, &key, &user)?;
+    }
+    Ok(())
+}
+
+/// The users whose profile link (`company_id`, `location_id`, `department_id` or
+/// `manager_id`) is `id`: how many refer to an entity a delete would remove. Directory-sized:
+/// one scan of the user entries.
+pub fn users_linked(view: &ProjectionView, link: &str, id: Ulid) -> Result<u64, ProjectionError> {
+    let id = Value::String(id.to_string());
+    let mut count = 0u64;
+    for item in view.scan(&[b'e', StreamKind::User.code()], None, false) {
+        let (_, value) = item?;
+        let user: Entry = decode_value(&value)?;
+        if user.deleted {
+            continue;
+        }
+        if let Some(Value::Object(profile)) = user.attribute("profile") {
+            if profile.get(link) == Some(&id) {
+                count += 1;
+            }
+        }
+    }
+    Ok(count)
+}
+
+/// The link `link` of a user entry's profile (`company_id`, `location_id`...), if set.
+pub fn user_link(user: &Entry, link: &str) -> Option<Ulid> {
+    match user.attribute("profile")? {
+        Value::Object(profile) => profile
+            .get(link)?
+            .as_str()
+            .and_then(|s| Ulid::from_string(s).ok()),
+        _ => None,
     }
 }
 

@@ -316,3 +316,83 @@ mod random {
         }
     }
 }
+
+#[test]
+fn location_moves_and_replacements_of_user_links() {
+    use ledgerdesk_core::directory::company::{CompanyAggregate, CompanyCommand};
+    use ledgerdesk_core::directory::location::{LocationAggregate, LocationCommand};
+    const ACME: Ulid = Ulid(301);
+    const INITECH: Ulid = Ulid(302);
+    const PARIS: Ulid = Ulid(401);
+    const LYON: Ulid = Ulid(402);
+    rt().block_on(async {
+        let mut log = desk().await;
+        let c = |id| StreamId::new(StreamKind::Company, id);
+        let l = |id| StreamId::new(StreamKind::Location, id);
+        for (id, name) in [(ACME, "Acme"), (INITECH, "Initech")] {
+            let create = CompanyCommand::Create {
+                company_id: id,
+                name: name.into(),
+                description: None,
+                external_id: None,
+                members: BTreeSet::new(),
+            };
+            log.exec::<CompanyAggregate>(c(id), create).await;
+        }
+        for (id, name) in [(PARIS, "Paris"), (LYON, "Lyon")] {
+            let create = LocationCommand::Create {
+                location_id: id,
+                name: name.into(),
+                parent_id: None,
+            };
+            log.exec::<LocationAggregate>(l(id), create).await;
+        }
+        // A nested move is folded: the parent changes, the old parent is not kept.
+        let to_paris = LocationCommand::Move {
+            parent_id: Some(PARIS),
+            parent_ancestors: vec![],
+        };
+        log.exec::<LocationAggregate>(l(LYON), to_paris).await;
+        let view = log.view().await;
+        let lyon = get(&view, StreamKind::Location, LYON).unwrap().unwrap();
+        assert_eq!(lyon.attribute("parent_id"), Some(json!(PARIS.to_string())));
+        assert_eq!(lyon.attribute("old_parent_id"), None);
+        assert_eq!(lyon.attribute("moved"), None);
+        assert_eq!(lyon.name, "Lyon");
+
+        // Ann works for Acme in Paris; Bob for Initech.
+        for (who, company) in [(ANN, ACME), (BOB, INITECH)] {
+            let profile = UserProfile {
+                company_id: Some(company),
+                location_id: Some(PARIS),
+                ..UserProfile::default()
+            };
+            let update = UserCommand::UpdateProfile {
+                full_name: format!("User {who}"),
+                profile,
+            };
+            log.exec::<UserAggregate>(StreamId::new(StreamKind::User, who), update)
+                .await;
+        }
+        let view = log.view().await;
+        assert_eq!(super::users_linked(&view, "company_id", ACME).unwrap(), 1);
+        assert_eq!(super::users_linked(&view, "location_id", PARIS).unwrap(), 2);
+
+        // Deleting Acme with Initech as its replacement moves Ann.
+        let delete = CompanyCommand::Delete {
+            open_ticket_references: 1,
+            replacement_id: Some(INITECH),
+        };
+        log.exec::<CompanyAggregate>(c(ACME), delete).await;
+        let view = log.view().await;
+        assert_eq!(super::users_linked(&view, "company_id", ACME).unwrap(), 0);
+        assert_eq!(
+            super::users_linked(&view, "company_id", INITECH).unwrap(),
+            2
+        );
+        let ann = get(&view, StreamKind::User, ANN).unwrap().unwrap();
+        assert_eq!(super::user_link(&ann, "company_id"), Some(INITECH));
+        assert_eq!(super::user_link(&ann, "location_id"), Some(PARIS));
+        log.assert_rebuild_matches().await;
+    });
+}

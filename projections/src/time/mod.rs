@@ -14,7 +14,10 @@
 //! or a 1 byte and the id). Logging an entry writes its record and adds to one counter;
 //! deleting it removes the record and subtracts (a counter that reaches zero is removed, so a
 //! model never holds empty counters); a purge does that for each of the ticket's entries.
-//! Reports over a day range scan `d/` from the first day to the last.
+//! Reports over a day range scan `d/` from the first day to the last. `c/<category 16>` → the
+//! number of live entries in a time category (u64 BE; absent at zero), kept beside the day
+//! counter so that deleting a time category can say how many entries refer to it
+//! ([`entries_in_category`]).
 //!
 //! The model is a pure fold of the log, so a rebuild has the live model's digest. Bump
 //! [`VERSION`] when a key layout or a rule here changes.
@@ -23,7 +26,9 @@ mod query;
 #[cfg(test)]
 mod tests;
 
-pub use query::{report, ticket_time, Report, ReportFilter, Row, TicketTime, MAX_DAYS};
+pub use query::{
+    entries_in_category, report, ticket_time, Report, ReportFilter, Row, TicketTime, MAX_DAYS,
+};
 
 use ledgerdesk_core::ticket::TicketEvent;
 use ledgerdesk_core::{DomainEvent, RecordedEvent, StreamKind, Timestamp};
@@ -36,7 +41,7 @@ use crate::{Changes, Projection, ProjectionError};
 /// The projection's name (its trees and its status line).
 pub const NAME: &str = "time";
 /// The projection's version: bump to rebuild at start-up after a change of meaning.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Microseconds in a day.
 const DAY_MICROS: i64 = 86_400_000_000;
@@ -126,6 +131,12 @@ pub(crate) fn counter_key(day: i64, user: Ulid, category: Option<Ulid>) -> Vec<u
     k
 }
 
+pub(crate) fn category_key(category: Ulid) -> Vec<u8> {
+    let mut k = b"c/".to_vec();
+    k.extend_from_slice(&category.to_bytes());
+    k
+}
+
 impl Projection for TimeProjection {
     fn name(&self) -> &'static str {
         NAME
@@ -205,8 +216,29 @@ fn count(changes: &mut Changes<'_>, entry: &EntryRecord, add: bool) -> Result<()
     }
     if totals.entries == 0 {
         changes.remove(&key);
-        Ok(())
     } else {
-        save(changes, &key, &totals)
+        save(changes, &key, &totals)?;
     }
+    if let Some(category) = entry.category_id {
+        let key = category_key(category);
+        let before = match changes.get(&key)? {
+            Some(v) => u64::from_be_bytes(v.as_slice().try_into().map_err(|_| {
+                ProjectionError::Inconsistent("a category counter is not 8 bytes".into())
+            })?),
+            None => 0,
+        };
+        let after = if add {
+            before + 1
+        } else {
+            before.checked_sub(1).ok_or_else(|| {
+                ProjectionError::Inconsistent("a category counter would go below zero".into())
+            })?
+        };
+        if after == 0 {
+            changes.remove(&key);
+        } else {
+            changes.insert(&key, after.to_be_bytes().to_vec());
+        }
+    }
+    Ok(())
 }

@@ -151,3 +151,14 @@ fn counter_parts(key: &[u8]) -> Result<(Ulid, Option<Ulid>), ProjectionError> {
     };
     Ok((user, category))
 }
+
+/// How many live time entries (on tickets not purged) are in time category `category`: what
+/// a delete of the category must account for.
+pub fn entries_in_category(view: &ProjectionView, category: Ulid) -> Result<u64, ProjectionError> {
+    match view.get(&super::category_key(category))? {
+        None => Ok(0),
+        Some(v) => Ok(u64::from_be_bytes(v.as_slice().try_into().map_err(
+            |_| ProjectionError::Inconsistent("a category counter is not 8 bytes".into()),
+        )?)),
+    }
+}

@@ -7,7 +7,10 @@ use ledgerdesk_core::ticket::TicketCommand;
 use ledgerdesk_core::Timestamp;
 use ulid::Ulid;
 
-use super::{day_of, report, ticket_time, ReportFilter, Row, TimeProjection, Totals, NAME};
+use super::{
+    day_of, entries_in_category, report, ticket_time, ReportFilter, Row, TimeProjection, Totals,
+    NAME,
+};
 use crate::approvals::tests::{create, Desk, AGENT, AGENT2, MIN, T0};
 
 const HOUR: i64 = 60 * MIN;
@@ -181,4 +184,21 @@ async fn deletions_and_purges_subtract_and_leave_no_empty_counters() {
         desk.runner.digest(NAME).unwrap(),
         empty.runner.digest(NAME).unwrap()
     );
+}
+
+#[tokio::test]
+async fn entries_are_counted_per_time_category() {
+    let mut desk = logged().await;
+    let view = desk.view(NAME).await;
+    assert_eq!(entries_in_category(&view, CAT1).unwrap(), 2);
+    assert_eq!(entries_in_category(&view, CAT2).unwrap(), 1);
+    assert_eq!(entries_in_category(&view, Ulid(93)).unwrap(), 0);
+    desk.ticket(T1, TicketCommand::DeleteTimeEntry { entry_id: Ulid(1) })
+        .await;
+    desk.ticket(T2, TicketCommand::Trash).await;
+    desk.ticket(T2, TicketCommand::Purge).await;
+    let view = desk.view(NAME).await;
+    assert_eq!(entries_in_category(&view, CAT1).unwrap(), 0);
+    assert_eq!(entries_in_category(&view, CAT2).unwrap(), 0);
+    desk.assert_rebuild_matches(NAME).await;
 }

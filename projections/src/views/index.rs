@@ -57,11 +57,22 @@ pub enum Field {
     CreatedDay,
     /// The UTC day of closing (counted, not indexed: statistics).
     ClosedDay,
+    /// The urgency.
+    Urgency,
+    /// The impact.
+    Impact,
+    /// The location.
+    Location,
+    /// The closure code of the latest closure.
+    ClosureCode,
+    /// Any node of the category path (category, subcategory, item: one entry each), so that
+    /// the tickets under a node of any level are counted, e.g. before the node is deleted.
+    CategoryNode,
 }
 
 impl Field {
     /// Every field, in code order.
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 20] = [
         Field::All,
         Field::Status,
         Field::StatusCategory,
@@ -77,6 +88,11 @@ impl Field {
         Field::Source,
         Field::CreatedDay,
         Field::ClosedDay,
+        Field::Urgency,
+        Field::Impact,
+        Field::Location,
+        Field::ClosureCode,
+        Field::CategoryNode,
     ];
 
     /// The byte in keys; frozen for a projection version.
@@ -190,6 +206,17 @@ pub(crate) fn entries(s: &TicketSummary) -> BTreeSet<(Field, Vec<u8>)> {
     add(Field::Type, &opt_id(Some(s.type_id)));
     add(Field::Category, &opt_id(s.category.category_id));
     add(Field::Source, &opt_id(s.source_id));
+    add(Field::Urgency, &opt_id(s.urgency_id));
+    add(Field::Impact, &opt_id(s.impact_id));
+    add(Field::Location, &opt_id(s.location_id));
+    add(Field::ClosureCode, &opt_id(s.closure_code_id));
+    let path = &s.category;
+    for node in [path.category_id, path.subcategory_id, path.item_id]
+        .into_iter()
+        .flatten()
+    {
+        add(Field::CategoryNode, &opt_id(Some(node)));
+    }
     for tag in &s.tag_ids {
         add(Field::Tag, &opt_id(Some(*tag)));
     }

@@ -1,7 +1,11 @@
 //! The `views` read model: ticket lists with filters, sorting and cursor pagination, maintained
 //! counters, statistics per day, tag and group, and text search.
 //!
-//! **Events consumed**: every event of `ticket` streams (other streams are skipped). The
+//! **Events consumed**: every event of `ticket` streams, and the `*.deleted` events of the
+//! directory entities a summary refers to (groups, departments, help desks, priorities,
+//! statuses, categories, locations, sources, tags, urgencies, impacts, closure codes): a
+//! delete that names a replacement moves the tickets onto it (see `replace.rs`). Other
+//! streams' events are skipped on their type name. The
 //! ticket number is derived by counting ticket streams at their version 1, in log order, from
 //! 1001: exactly how the event store numbers them (`EventStore::stream_number`). Every ticket
 //! event moves `updated_at`; `ticket.created`, the `*_changed` events of the listed fields,
@@ -35,6 +39,7 @@
 mod index;
 mod memory;
 mod query;
+mod replace;
 mod search;
 mod stats;
 mod summary;
@@ -62,7 +67,7 @@ use crate::{Changes, MemoryIndex, Projection, ProjectionError, ProjectionView};
 /// The projection's name (its trees and its status line).
 pub const NAME: &str = "views";
 /// The projection's version: bump to rebuild at start-up after a change of meaning.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 const STREAM_COUNT: &[u8] = b"k";
 /// Prefix of summaries.
@@ -87,6 +92,9 @@ impl Projection for TicketViews {
         record: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
         if record.stream.kind != StreamKind::Ticket {
+            if let Some(r) = replace::replacement(record)? {
+                replace::apply(changes, &r)?;
+            }
             return Ok(());
         }
         let ticket = record.stream.id;

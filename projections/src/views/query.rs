@@ -106,6 +106,16 @@ pub struct TicketFilter {
     pub tag: Option<Ulid>,
     /// A source, or none.
     pub source: Option<Option<Ulid>>,
+    /// An urgency, or none.
+    pub urgency: Option<Option<Ulid>>,
+    /// An impact, or none.
+    pub impact: Option<Option<Ulid>>,
+    /// A location, or none.
+    pub location: Option<Option<Ulid>>,
+    /// The closure code of the latest closure, or none.
+    pub closure_code: Option<Option<Ulid>>,
+    /// A node of the category tree at any level of the ticket's path.
+    pub category_node: Option<Ulid>,
     /// Creation time.
     pub created: TimeRange,
     /// Time of the latest event.
@@ -142,6 +152,11 @@ impl TicketFilter {
         add(Field::Category, opt(self.category));
         add(Field::Tag, some(self.tag));
         add(Field::Source, opt(self.source));
+        add(Field::Urgency, opt(self.urgency));
+        add(Field::Impact, opt(self.impact));
+        add(Field::Location, opt(self.location));
+        add(Field::ClosureCode, opt(self.closure_code));
+        add(Field::CategoryNode, some(self.category_node));
         out
     }
 

@@ -46,6 +46,15 @@ pub struct TicketSummary {
     pub tag_ids: BTreeSet<Ulid>,
     /// Where it came from.
     pub source_id: Option<Ulid>,
+    /// The urgency.
+    pub urgency_id: Option<Ulid>,
+    /// The impact.
+    pub impact_id: Option<Ulid>,
+    /// The location.
+    pub location_id: Option<Ulid>,
+    /// The closure code of the latest closure (kept through a reopen: it is what the ticket
+    /// last closed with, and what a closure-code delete must account for).
+    pub closure_code_id: Option<Ulid>,
     /// `recorded_at` of `ticket.created`.
     pub created_at: Timestamp,
     /// `recorded_at` of the ticket's latest event, whatever it was.
@@ -100,6 +109,10 @@ pub fn evolve(
                 category: c.category,
                 tag_ids: c.tag_ids.clone(),
                 source_id: c.source_id,
+                urgency_id: c.urgency_id,
+                impact_id: c.impact_id,
+                location_id: c.location_id,
+                closure_code_id: None,
                 created_at: at,
                 updated_at: at,
                 closed_at: is_final(c.status.category).then_some(at),
@@ -129,6 +142,10 @@ pub fn evolve(
         TicketEvent::PriorityChanged(c) => s.priority_id = c.new,
         TicketEvent::CategoryChanged(c) => s.category = c.new,
         TicketEvent::SourceChanged(c) => s.source_id = c.new,
+        TicketEvent::UrgencyChanged(c) => s.urgency_id = c.new,
+        TicketEvent::ImpactChanged(c) => s.impact_id = c.new,
+        TicketEvent::LocationChanged(c) => s.location_id = c.new,
+        TicketEvent::ClosureRecorded(c) => s.closure_code_id = c.closure_code_id,
         TicketEvent::DepartmentChanged(c) => s.department_id = c.new,
         TicketEvent::HelpDeskChanged(c) => s.helpdesk_id = c.new,
         TicketEvent::TagsChanged(c) => s.tag_ids = c.new.clone(),

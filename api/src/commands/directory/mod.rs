@@ -10,7 +10,8 @@
 //! [`news`] (breaking news, updates, notices), [`renames`] (renames of departments,
 //! catalogue items, categories, companies, locations, help desks, custom fields, calendars,
 //! roles), [`removals`] (departments, help desks, roles, custom fields, notices,
-//! settings). The steps they share (running a command of
+//! settings), [`references`] (companies, locations, calendars, categories, counted in the
+//! directory model and the ticket views; location moves). The steps they share (running a command of
 //! any directory aggregate, mapping its refusals) are here.
 //!
 //! Who may do what: admins everything here; agents KB articles and breaking news; requesters
@@ -21,8 +22,10 @@ pub mod deletes;
 pub mod desks;
 pub mod groups;
 pub mod kb;
+mod links;
 pub mod news;
 pub mod org;
+pub mod references;
 pub mod removals;
 pub mod renames;
 pub mod users;
@@ -107,7 +110,12 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(removals::remove_setting)
         .service(news::update_news)
         .service(news::reopen_news)
-        .service(news::update_notice);
+        .service(news::update_notice)
+        .service(references::delete_company)
+        .service(references::delete_location)
+        .service(references::delete_calendar)
+        .service(references::delete_category)
+        .service(references::move_location);
 }
 
 /// Runs `command` on `stream` as the caller with the request's `Idempotency-Key` and

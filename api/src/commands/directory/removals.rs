@@ -2,17 +2,15 @@
 //! tickets are in it, like the group/priority/status deletes of [`super::deletes`]),
 //! `DELETE /api/helpdesks/{id}` (refused while it has sub-desks; a replacement while
 //! tickets are in it), `DELETE /api/roles/{id}` (a replacement while users hold it),
-//! `DELETE /api/catalogue/{kind}/{id}` (sources and tags, a replacement while tickets use it),
+//! `DELETE /api/catalogue/{kind}/{id}` (sources, tags, urgencies, impacts, closure codes: a
+//! replacement while tickets use it; time categories: while time entries are in it),
 //! `DELETE /api/custom_fields/{id}`, `DELETE /api/notices/{id}` and
 //! `DELETE /api/settings/{name}` (back to the built-in default).
 //!
 //! The counts the domain guards need come from the read models once they reflect the whole
 //! log: tickets from the ticket views ([`super::ticket_references`]), sub-desks and role
-//! holders from the directory model ([`directory_entries`]). Deletes whose guard needs a count
-//! no read model answers yet (tickets of a company, location or calendar; tickets using an
-//! urgency, impact, closure code or time category;
-//! tickets and articles anywhere in a category tree) are not offered: sending the domain a
-//! guessed zero would let it delete what is still used.
+//! holders from the directory model ([`directory_entries`]), time entries from the time model.
+//! Companies, locations, calendars and categories: [`super::references`].
 
 use actix_web::{delete, web, HttpRequest, HttpResponse};
 use ledgerdesk_core::directory::catalogue_item::{ItemAggregate, ItemCommand, ItemKind};
@@ -26,6 +24,7 @@ use ledgerdesk_core::directory::setting::{
 };
 use ledgerdesk_core::{EventStore, StreamId, StreamKind};
 use ledgerdesk_projections::directory::{self, Entry};
+use ledgerdesk_projections::time;
 use ledgerdesk_projections::views::TicketFilter;
 use ulid::Ulid;
 
@@ -40,7 +39,10 @@ use crate::state::AppState;
 
 /// Every live entity of `kind` in the directory model, once it reflects the whole log
 /// (directory-sized: read a page of [`directory::MAX_LIMIT`] at a time).
-async fn directory_entries(state: &AppState, kind: StreamKind) -> Result<Vec<Entry>, ApiError> {
+pub(super) async fn directory_entries(
+    state: &AppState,
+    kind: StreamKind,
+) -> Result<Vec<Entry>, ApiError> {
     state
         .projections
         .wait_for(
@@ -68,7 +70,7 @@ async fn directory_entries(state: &AppState, kind: StreamKind) -> Result<Vec<Ent
 }
 
 /// How many of `entries` have the id attribute `key` equal to `id` (attributes hold JSON).
-fn referring(entries: &[Entry], key: &str, id: Ulid) -> u64 {
+pub(super) fn referring(entries: &[Entry], key: &str, id: Ulid) -> u64 {
     let id = id.to_string();
     let count = entries
         .iter()
@@ -145,7 +147,8 @@ pub async fn delete_role(
     run::<RoleAggregate>(&state, &caller, &req, stream, command, None, None).await
 }
 
-/// Deletes a department (admins).
+/// Deletes a department (admins): while tickets are in it or users' profiles name it,
+/// `?replacement_id=` names the department they move to.
 #[utoipa::path(tag = "catalogue", security(("bearer" = [])),
     params(("id" = String, Path, description = "`department-ULID` or ULID"), Replacement,
         CommandHeaders),
@@ -169,20 +172,24 @@ pub async fn delete_department(
         department: Some(Some(id)),
         ..TicketFilter::default()
     };
+    let tickets = ticket_references(&state, &filter).await?;
+    let users = super::references::linked_users(&state, "department_id", id).await?;
     let command = DepartmentCommand::Delete {
-        open_ticket_references: ticket_references(&state, &filter).await?,
+        open_ticket_references: tickets.saturating_add(users),
         replacement_id,
     };
     let stream = StreamId::new(StreamKind::Department, id);
     run::<DepartmentAggregate>(&state, &caller, &req, stream, command, None, None).await
 }
 
-/// Deletes a source or a tag (admins): while tickets use it, `?replacement_id=` names another
-/// of the same kind. The other lists (urgencies, impacts, closure codes, time categories)
-/// are refused (400 on `kind`): no read model counts the tickets using them yet.
+/// Deletes a source, tag, urgency, impact or closure code (admins): while tickets use it,
+/// `?replacement_id=` names another of the same kind (the ticket views move the tickets onto
+/// it). A time category: while time entries are in it (counted by the time model), a
+/// replacement is required too; the entries keep the category they were logged in.
 #[utoipa::path(tag = "catalogue", security(("bearer" = [])),
-    params(("kind" = String, Path, description = "sources or tags"),
-        ("id" = String, Path, description = "`source-ULID`, `tag-ULID` or ULID"), Replacement,
+    params(("kind" = String, Path, description = "sources, tags, urgencies, impacts, \
+        closure_codes or time_categories"),
+        ("id" = String, Path, description = "`kind-ULID` or ULID"), Replacement,
         CommandHeaders),
     responses(DirectoryResponses))]
 #[delete("/catalogue/{kind}/{id}")]
@@ -198,19 +205,26 @@ pub async fn delete_item(
     let kind = item_kind(&kind)?;
     let stream_kind = kind.stream_kind();
     let id = parse_id(&id, stream_kind, "id")?;
+    let replacement_id = query.id(stream_kind)?;
+    live_replacement::<ItemAggregate>(&state, stream_kind, replacement_id, |x| x.lifecycle).await?;
     let mut filter = TicketFilter::default();
     match kind {
         ItemKind::Source => filter.source = Some(Some(id)),
         ItemKind::Tag => filter.tag = Some(id),
-        _ => return Err(ApiError::invalid(
-            "only sources and tags can be deleted: tickets using the others are not counted yet",
-        )
-        .with_field("kind")),
+        ItemKind::Urgency => filter.urgency = Some(Some(id)),
+        ItemKind::Impact => filter.impact = Some(Some(id)),
+        ItemKind::ClosureCode => filter.closure_code = Some(Some(id)),
+        ItemKind::TimeCategory => {}
     }
-    let replacement_id = query.id(stream_kind)?;
-    live_replacement::<ItemAggregate>(&state, stream_kind, replacement_id, |x| x.lifecycle).await?;
+    let references = if kind == ItemKind::TimeCategory {
+        let view = super::references::caught_up(&state, time::NAME).await?;
+        time::entries_in_category(&view, id)
+            .map_err(|e| ApiError::internal("counting time entries", e))?
+    } else {
+        ticket_references(&state, &filter).await?
+    };
     let command = ItemCommand::Delete {
-        open_ticket_references: ticket_references(&state, &filter).await?,
+        open_ticket_references: references,
         replacement_id,
     };
     let stream = StreamId::new(stream_kind, id);

@@ -17,10 +17,11 @@ use ledgerdesk_core::{CredentialWrite, EventStore, StreamId, StreamKind};
 use serde::Deserialize;
 use ulid::Ulid;
 
+use super::links::LinkPatch;
 use super::{run, DirectoryResponses, ADMINS};
 use crate::auth::{credentials, Caller};
 use crate::commands::parse_id;
-use crate::commands::tickets::CommandHeaders;
+use crate::commands::tickets::{nullable, CommandHeaders};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -238,7 +239,8 @@ pub async fn assign_role(
 }
 
 /// Changes to a user's name and descriptive fields; absent fields stay, an empty text clears
-/// it. The links of the profile (department, manager, location, company) are kept as they are.
+/// it. The links of the profile (department, manager, location, company) take an id of a live
+/// entity of their kind, or `null` to clear them.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
@@ -260,6 +262,22 @@ pub struct ProfilePatch {
     employee_number: Option<String>,
     /// Free description.
     description: Option<String>,
+    /// The user's department (`department-ULID` or ULID), or `null` for none.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    department_id: Option<Option<String>>,
+    /// The user's manager (`user-ULID` or ULID, not the user), or `null` for none.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    manager_id: Option<Option<String>>,
+    /// The user's location (`location-ULID` or ULID), or `null` for none.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    location_id: Option<Option<String>>,
+    /// The user's company (`company-ULID` or ULID), or `null` for none.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    company_id: Option<Option<String>>,
 }
 
 /// A new primary email.
@@ -281,8 +299,9 @@ fn merge(old: &mut Option<String>, new: Option<String>) {
     }
 }
 
-/// Changes a user's display name and descriptive fields (admins). The domain checks the
-/// values (400 with the field); an unchanged profile writes nothing.
+/// Changes a user's display name, descriptive fields and links (admins). A link must name a
+/// live entity of its kind (400 with the field); the domain checks the other values (400 with
+/// the field); an unchanged profile writes nothing.
 #[utoipa::path(tag = "directory", request_body = ProfilePatch, security(("bearer" = [])),
     params(("id" = String, Path, description = "`user-ULID` or ULID"), CommandHeaders),
     responses(DirectoryResponses))]
@@ -317,6 +336,13 @@ pub async fn update_profile(
     if let Some(emails) = input.secondary_emails {
         profile.secondary_emails = emails;
     }
+    let links = LinkPatch {
+        department: input.department_id,
+        manager: input.manager_id,
+        location: input.location_id,
+        company: input.company_id,
+    };
+    super::links::apply(&state, id, &mut profile, links).await?;
     let command = UserCommand::UpdateProfile {
         full_name: input.full_name.unwrap_or(user.full_name),
         profile,

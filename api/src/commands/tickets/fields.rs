@@ -1,11 +1,16 @@
 //! Opening a ticket and changing its descriptive fields.
 
 use actix_web::{patch, post, web, HttpRequest, HttpResponse};
+use ledgerdesk_core::aggregate::Aggregate;
+use ledgerdesk_core::directory::category::CategoryAggregate;
+use ledgerdesk_core::directory::location::LocationAggregate;
+use ledgerdesk_core::directory::Lifecycle;
 use ledgerdesk_core::ticket::{
     CategoryPath, CreateTicket, StatusCategory, TicketCommand, UpdateTicket,
 };
 use ledgerdesk_core::{StreamId, StreamKind};
 use serde::Deserialize;
+use ulid::Ulid;
 
 use super::{
     group, nullable, only_workers, run, target, user, CommandHeaders, OnTicketResponses,
@@ -13,7 +18,7 @@ use super::{
 };
 use crate::auth::{Caller, Role};
 use crate::catalogue;
-use crate::commands::CommandAnswer;
+use crate::commands::{parse_id, CommandAnswer};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -38,6 +43,34 @@ pub struct NewTicket {
     group_id: Option<String>,
     /// Assigned agent. Agents only.
     agent_id: Option<String>,
+    /// A top-level category of the ticket-category tree.
+    category_id: Option<String>,
+    /// Location.
+    location_id: Option<String>,
+}
+
+/// The live entity of `kind` that `input` names (400 on `field` otherwise), with its state.
+async fn live<A>(
+    state: &AppState,
+    kind: StreamKind,
+    input: &str,
+    field: &'static str,
+    lifecycle: impl Fn(&A::State) -> Lifecycle,
+) -> Result<(Ulid, A::State), ApiError>
+where
+    A: Aggregate,
+    A::State: Send + Sync + 'static,
+{
+    let id = parse_id(input, kind, field)?;
+    let (found, _) = state
+        .commands
+        .load::<A>(StreamId::new(kind, id))
+        .await
+        .map_err(|e| ApiError::internal("loading a referenced entity", e))?;
+    if lifecycle(&found) != Lifecycle::Active {
+        return Err(ApiError::invalid(format!("no {} {input}", kind.as_str())).with_field(field));
+    }
+    Ok((id, found))
 }
 
 /// Opens a ticket. Answers 201 with the new ticket's id and number (and `Location`).
@@ -90,6 +123,36 @@ pub async fn create_ticket(
         Some(a) => Some(user(&state, a, "agent_id", true).await?),
         None => None,
     };
+    let category = match &input.category_id {
+        Some(c) => {
+            let (id, node) =
+                live::<CategoryAggregate>(&state, StreamKind::Category, c, "category_id", |x| {
+                    x.lifecycle
+                })
+                .await?;
+            if node.parent_id.is_some() {
+                return Err(
+                    ApiError::invalid(format!("{c} is not a top-level category"))
+                        .with_field("category_id"),
+                );
+            }
+            CategoryPath {
+                category_id: Some(id),
+                ..CategoryPath::default()
+            }
+        }
+        None => CategoryPath::default(),
+    };
+    let location_id = match &input.location_id {
+        Some(l) => Some(
+            live::<LocationAggregate>(&state, StreamKind::Location, l, "location_id", |x| {
+                x.lifecycle
+            })
+            .await?
+            .0,
+        ),
+        None => None,
+    };
     let stream = StreamId::generate(StreamKind::Ticket);
     let command = TicketCommand::Create(Box::new(CreateTicket {
         ticket_id: stream.id,
@@ -104,14 +167,14 @@ pub async fn create_ticket(
         urgency_id: None,
         impact_id: None,
         impact_details: None,
-        category: CategoryPath::default(),
+        category,
         source_id: None,
         group_id,
         agent_id,
         department_id: None,
         helpdesk_id: None,
         level_id: None,
-        location_id: None,
+        location_id,
         tag_ids: Default::default(),
         custom_fields: Default::default(),
         due_at: None,

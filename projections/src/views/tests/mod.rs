@@ -6,11 +6,13 @@
 //! - `lists`: every filter, every sort both ways, pagination and bounded scans;
 //! - `counts`: counters after updates, moves, trash, restore and purge; statistics;
 //! - `search`: the inverted index;
+//! - `replacements`: a directory delete with a replacement moves tickets;
 //! - `digest`: rebuild and live model agree after random histories.
 
 mod counts;
 mod digest;
 mod lists;
+mod replacements;
 mod search;
 mod summaries;
 
