@@ -36,7 +36,9 @@
 //! **Queries** ([`query`](self::query) functions and [`stats`](self::stats)) read the index of
 //! a [`crate::ProjectionView`] only and say the position they reflect.
 
+mod filter;
 mod index;
+mod list;
 mod memory;
 mod query;
 mod replace;
@@ -46,11 +48,13 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
+pub use filter::{TicketFilter, TimeRange};
 pub use index::{Field, SortField};
+pub use list::list;
 pub use memory::ViewsMemory;
 pub use query::{
-    count_filtered, counts, get, get_by_number, list, search, Count, CountsPage, FilterCount,
-    ListPage, SearchPage, TicketFilter, TimeRange, ViewsError, MAX_PAGE, MAX_SCAN,
+    count_filtered, counts, get, get_by_number, search, Count, CountsPage, FilterCount, ListPage,
+    SearchPage, ViewsError, MAX_PAGE, MAX_SCAN,
 };
 pub use search::tokenize;
 pub use stats::{daily, top, DailyStats, DayStat, TopPage};

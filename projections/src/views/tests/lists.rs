@@ -7,7 +7,7 @@ use ledgerdesk_core::Timestamp;
 use ulid::Ulid;
 
 use super::*;
-use crate::views::query::list_within;
+use crate::views::list::list_within;
 use crate::views::{list, ListPage, SortField, TicketFilter, TimeRange, ViewsError, MAX_PAGE};
 
 const SOURCE: Ulid = Ulid(62);
