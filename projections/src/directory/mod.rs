@@ -43,7 +43,7 @@ use crate::{Changes, Projection, ProjectionError, ProjectionView};
 /// The projection's name.
 pub const NAME: &str = "directory";
 /// The projection's version.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// The largest page [`list`] answers.
 pub const MAX_LIMIT: usize = 500;
 
@@ -163,9 +163,12 @@ impl Projection for DirectoryProjection {
             .split_once('.')
             .map_or(record.event_type.as_str(), |(_, v)| v);
         if verb == "deleted" {
-            if let Some(link) = profile_link(kind) {
-                if let Some(new) = replacement_in(&payload) {
+            if let Some(new) = replacement_in(&payload) {
+                if let Some(link) = profile_link(kind) {
                     move_users(changes, link, id, new)?;
+                }
+                if kind == StreamKind::Calendar {
+                    move_priorities(changes, id, new)?;
                 }
             }
         }
@@ -251,6 +254,29 @@ fn move_users(
         user.attributes
             .insert("profile".to_owned(), Value::Object(profile).to_string());
         save(changes, &key, &user)?;
+    }
+    Ok(())
+}
+
+/// The priorities whose SLA counts in calendar `old`, moved to `new` (the delete's
+/// replacement), as the sla model moves them. One scan of the priorities.
+fn move_priorities(changes: &mut Changes<'_>, old: Ulid, new: Ulid) -> Result<(), ProjectionError> {
+    let old = Value::String(old.to_string());
+    for key in changes.keys_with_prefix(&[b'e', StreamKind::Priority.code()])? {
+        let Some(mut priority) = load::<Entry>(changes, &key)? else {
+            continue;
+        };
+        let Some(Value::Object(mut sla)) = priority.attribute("sla") else {
+            continue;
+        };
+        if sla.get("calendar_id") != Some(&old) {
+            continue;
+        }
+        sla.insert("calendar_id".to_owned(), Value::String(new.to_string()));
+        priority
+            .attributes
+            .insert("sla".to_owned(), Value::Object(sla).to_string());
+        save(changes, &key, &priority)?;
     }
     Ok(())
 }

@@ -396,3 +396,60 @@ fn location_moves_and_replacements_of_user_links() {
         log.assert_rebuild_matches().await;
     });
 }
+
+/// A calendar deleted with a replacement moves the priorities counted in it (their `sla`
+/// shows the replacement), as the sla model moves them; others keep theirs.
+#[test]
+fn a_deleted_calendar_moves_its_priorities_to_the_replacement() {
+    use ledgerdesk_core::directory::calendar::{CalendarAggregate, CalendarCommand, WeeklyHours};
+    const OFFICE: Ulid = Ulid(501);
+    const DEPOT: Ulid = Ulid(502);
+    const OTHER: Ulid = Ulid(503);
+    const HIGH: Ulid = Ulid(601);
+    const LOW: Ulid = Ulid(602);
+    rt().block_on(async {
+        let mut log = desk().await;
+        let cal = |id| StreamId::new(StreamKind::Calendar, id);
+        for (id, name) in [(OFFICE, "Office"), (DEPOT, "Depot"), (OTHER, "Other")] {
+            let create = CalendarCommand::Create {
+                calendar_id: id,
+                name: name.into(),
+                time_zone: "UTC".into(),
+                hours: WeeklyHours::default(),
+                holidays: Vec::new(),
+            };
+            log.exec::<CalendarAggregate>(cal(id), create).await;
+        }
+        for (id, name, calendar) in [(HIGH, "High", OFFICE), (LOW, "Low", OTHER)] {
+            let create = PriorityCommand::Create {
+                priority_id: id,
+                name: name.into(),
+                colour: "#fff".into(),
+                sla: SlaTargets {
+                    first_response_minutes: Some(60),
+                    overdue_in_minutes: None,
+                    resolution_minutes: None,
+                    calendar_id: Some(calendar),
+                },
+            };
+            log.exec::<PriorityAggregate>(StreamId::new(StreamKind::Priority, id), create)
+                .await;
+        }
+        let delete = CalendarCommand::Delete {
+            open_ticket_references: 1,
+            replacement_id: Some(DEPOT),
+        };
+        log.exec::<CalendarAggregate>(cal(OFFICE), delete).await;
+        let view = log.view().await;
+        let calendar_of = |id| {
+            get(&view, StreamKind::Priority, id)
+                .unwrap()
+                .unwrap()
+                .attribute("sla")
+                .and_then(|sla| sla.get("calendar_id").cloned())
+        };
+        assert_eq!(calendar_of(HIGH), Some(json!(DEPOT.to_string())));
+        assert_eq!(calendar_of(LOW), Some(json!(OTHER.to_string())));
+        log.assert_rebuild_matches().await;
+    });
+}

@@ -73,7 +73,7 @@ pub use query::{
 use ledgerdesk_core::directory::calendar::CalendarEvent;
 use ledgerdesk_core::directory::priority::{PriorityEvent, SlaTargets};
 use ledgerdesk_core::ticket::TicketEvent;
-use ledgerdesk_core::{DomainEvent, RecordedEvent, StreamKind};
+use ledgerdesk_core::{DomainEvent, RecordedEvent, StreamKind, Timestamp};
 use ulid::Ulid;
 
 use crate::kv::{load, save};
@@ -82,7 +82,7 @@ use crate::{Changes, Projection, ProjectionError};
 /// The projection's name (its trees and its status line).
 pub const NAME: &str = "sla";
 /// The projection's version: bump to rebuild at start-up after a change of meaning.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The SLA read model.
 #[derive(Debug, Clone, Copy, Default)]
@@ -145,11 +145,69 @@ fn apply_priority(
     let targets = match decoded::<PriorityEvent>(record)? {
         PriorityEvent::Created(e) => e.sla,
         PriorityEvent::SlaChanged(e) => e.sla,
-        // Renames and colours do not matter here; a deleted priority keeps its targets for
-        // the tickets still holding it until they are moved to the replacement.
+        // A deleted priority keeps its targets for the tickets still holding it; with a
+        // replacement, its tickets move to the replacement's targets.
+        PriorityEvent::Deleted(e) => {
+            return match e.replacement_id {
+                Some(replacement) => {
+                    move_tickets(changes, record.stream.id, replacement, record.recorded_at)
+                }
+                None => Ok(()),
+            };
+        }
+        // Renames and colours do not matter here.
         _ => return Ok(()),
     };
     save::<SlaTargets>(changes, &keys::priority(record.stream.id), &targets)
+}
+
+/// Moves every ticket of priority `deleted` to `replacement` (a delete with a replacement):
+/// one scan of the tickets, a rare admin act; the overdue spans the move closes are kept.
+fn move_tickets(
+    changes: &mut Changes<'_>,
+    deleted: Ulid,
+    replacement: Ulid,
+    at: Timestamp,
+) -> Result<(), ProjectionError> {
+    for key in changes.keys_with_prefix(keys::TICKET)? {
+        let Some(before) = load::<TicketSla>(changes, &key)? else {
+            continue;
+        };
+        if before.priority_id != Some(deleted) {
+            continue;
+        }
+        let mut after = Some(model::replace_priority(
+            &before,
+            replacement,
+            &ChangesDirectory { changes },
+        )?);
+        spans::settle(changes, Some(&before), after.as_mut(), at)?;
+        keys::sync(changes, Some(&before), after.as_ref())?;
+        if let Some(sla) = &after {
+            save(changes, &key, sla)?;
+        }
+    }
+    Ok(())
+}
+
+/// Points every priority counted in calendar `deleted` at `replacement` (a delete with a
+/// replacement): clocks started from now on count in the replacement; running clocks keep
+/// the calendar version they started with, as after any change of a priority's targets.
+fn move_priorities(
+    changes: &mut Changes<'_>,
+    deleted: Ulid,
+    replacement: Ulid,
+) -> Result<(), ProjectionError> {
+    for key in changes.keys_with_prefix(keys::PRIORITY)? {
+        let Some(mut targets) = load::<SlaTargets>(changes, &key)? else {
+            continue;
+        };
+        if targets.calendar_id == Some(deleted) {
+            targets.calendar_id = Some(replacement);
+            save(changes, &key, &targets)?;
+        }
+    }
+    Ok(())
 }
 
 fn apply_calendar(
@@ -181,8 +239,15 @@ fn apply_calendar(
             c.holidays.remove(&h.date);
             c
         }
-        // Renames change nothing here; a deleted calendar keeps counting for the clocks
-        // that hold a version of it.
+        // A deleted calendar keeps counting for the clocks that hold a version of it; with
+        // a replacement, the priorities counted in it move to the replacement.
+        (_, CalendarEvent::Deleted(e)) => {
+            return match e.replacement_id {
+                Some(replacement) => move_priorities(changes, id, replacement),
+                None => Ok(()),
+            };
+        }
+        // Renames change nothing here.
         _ => return Ok(()),
     };
     save(changes, &keys::calendar_version(id, record.position), &next)?;

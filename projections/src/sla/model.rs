@@ -377,6 +377,25 @@ pub(crate) fn evolve(
     Ok(Some(sla))
 }
 
+/// The ticket after its priority was deleted with `replacement` as the priority to move to:
+/// its undecided clocks take the replacement's targets, as a priority change does, but this
+/// is no update of the ticket, so the next-update clock keeps its start.
+pub(crate) fn replace_priority(
+    before: &TicketSla,
+    replacement: Ulid,
+    directory: &dyn Directory,
+) -> Result<TicketSla, ProjectionError> {
+    let mut sla = before.clone();
+    sla.priority_id = Some(replacement);
+    for kind in SlaKind::ALL {
+        if sla.clock(kind).outcome.is_none() {
+            sla.clock_mut(kind).policy = policy(Some(replacement), kind, directory)?;
+        }
+        refresh(&mut sla, kind, directory)?;
+    }
+    Ok(sla)
+}
+
 /// Moves the ticket to `category` at `at`: opens or closes a pause, decides or reopens the
 /// resolution.
 fn move_status(

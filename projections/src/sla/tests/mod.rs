@@ -14,6 +14,7 @@ mod asof;
 mod calendar;
 mod clocks;
 mod digest;
+mod replacements;
 mod reports;
 
 use std::any::Any;
