@@ -21,6 +21,8 @@ use crate::error::{self, ApiError};
 use crate::state::AppState;
 use crate::{commands, queries};
 
+/// How long start-up waits for the read models' indexes before it binds regardless.
+const INDEX_WAIT_BEFORE_BIND: std::time::Duration = std::time::Duration::from_secs(2);
 /// Streams whose folded state the command service keeps in memory.
 const STATE_CACHE_STREAMS: usize = 50_000;
 
@@ -43,8 +45,9 @@ impl Application {
         let store = SledEventStore::open(&config.data_dir, StoreConfig::default())
             .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
         let commands = CommandService::new(Arc::new(store.clone()), STATE_CACHE_STREAMS);
-        let projections = ProjectionRunner::open(store.clone(), ledgerdesk_projections::all())
-            .context("opening the read models")?;
+        let projections =
+            ProjectionRunner::open_deferred(store.clone(), ledgerdesk_projections::all())
+                .context("opening the read models")?;
         let state = web::Data::new(AppState {
             store,
             commands,
@@ -76,6 +79,12 @@ impl Application {
         }
         let (stop_projections, shutdown) = tokio::sync::watch::channel(false);
         let projection_tasks = state.projections.start(shutdown);
+        // A small desk loads its read models' indexes in milliseconds: bind with them loaded.
+        // A large one (seconds for a million tickets) binds anyway and answers `/health`;
+        // `/ready` and the queries of a model still loading say so (503) until it is done.
+        if !state.projections.wait_loaded(INDEX_WAIT_BEFORE_BIND).await {
+            tracing::info!("read models still loading their indexes: serving meanwhile");
+        }
 
         let app_state = state.clone();
         let body_limit = config.body_limit;

@@ -2,10 +2,11 @@
 
 use ledgerdesk_core::command::CommandService;
 use ledgerdesk_core::SledEventStore;
-use ledgerdesk_projections::ProjectionRunner;
+use ledgerdesk_projections::{ProjectionError, ProjectionRunner, ProjectionView};
 
 use crate::auth::limits::LoginLimits;
 use crate::config::Config;
+use crate::error::ApiError;
 
 /// The application's shared state, behind `web::Data`.
 pub struct AppState {
@@ -21,4 +22,19 @@ pub struct AppState {
     pub config: Config,
     /// Request counters and latencies for `/metrics`.
     pub http_metrics: crate::metrics::HttpMetrics,
+}
+
+impl AppState {
+    /// A read handle on read model `name`: 503 `loading` while the model loads its in-memory
+    /// index just after start (transient: retry), 500 for anything else.
+    pub fn view(&self, name: &str) -> Result<ProjectionView, ApiError> {
+        self.projections.view(name).map_err(|e| match e {
+            ProjectionError::Loading(_) => ApiError::new(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "loading",
+                e.to_string(),
+            ),
+            e => ApiError::internal("opening a read model", e),
+        })
+    }
 }

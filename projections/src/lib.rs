@@ -144,6 +144,10 @@ pub enum ProjectionError {
     /// No projection of that name is registered.
     #[error("no projection named {0:?}")]
     Unknown(String),
+    /// The model is still loading its in-memory index (just after start): it answers no
+    /// query yet. Transient: ask again shortly.
+    #[error("read model {0} is still loading its index")]
+    Loading(String),
 }
 
 impl From<sled::Error> for ProjectionError {

@@ -48,10 +48,7 @@ pub(crate) fn view(
     state: &AppState,
     name: &str,
 ) -> Result<ledgerdesk_projections::ProjectionView, ApiError> {
-    state
-        .projections
-        .view(name)
-        .map_err(|e| ApiError::internal("opening a read model", e))
+    state.view(name)
 }
 
 /// Query of `GET /api/approvals/pending`.

@@ -115,10 +115,7 @@ fn may_read(caller: &Caller, kind: StreamKind, listing: bool) -> Result<(), ApiE
 }
 
 fn view(state: &AppState) -> Result<ProjectionView, ApiError> {
-    state
-        .projections
-        .view(directory::NAME)
-        .map_err(|e| ApiError::internal("opening the directory", e))
+    state.view(directory::NAME)
 }
 
 /// An entry as JSON: attributes and items parsed back, ids as `kind-ULID`.

@@ -46,10 +46,7 @@ fn readers(caller: &Caller) -> Result<(), ApiError> {
 }
 
 fn view(state: &AppState) -> Result<ProjectionView, ApiError> {
-    state
-        .projections
-        .view(kb::NAME)
-        .map_err(|e| ApiError::internal("opening the KB", e))
+    state.view(kb::NAME)
 }
 
 fn article_json(a: &Article) -> Value {

@@ -41,10 +41,7 @@ pub struct NoticeQuery {
 }
 
 fn view(state: &AppState) -> Result<ProjectionView, ApiError> {
-    state
-        .projections
-        .view(news::NAME)
-        .map_err(|e| ApiError::internal("opening the news", e))
+    state.view(news::NAME)
 }
 
 fn news_json(n: &News) -> Value {

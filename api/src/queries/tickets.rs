@@ -36,10 +36,7 @@ const DEFAULT_LIMIT: usize = 25;
 const SEARCH_MAX_CHARS: usize = 1_000;
 
 fn view(state: &AppState, name: &str) -> Result<ProjectionView, ApiError> {
-    state
-        .projections
-        .view(name)
-        .map_err(|e| ApiError::internal("opening a read model", e))
+    state.view(name)
 }
 
 fn views_error(e: ViewsError) -> ApiError {

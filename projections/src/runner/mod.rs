@@ -1,7 +1,7 @@
 //! The projection runner: one task per projection, catching up in chunks, then following the
 //! head; rebuilds into fresh trees with an atomic swap.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -55,6 +55,8 @@ pub struct ProjectionStatus {
     pub failure: Option<(u64, String)>,
     /// A rebuild in progress.
     pub rebuilding: Option<RebuildProgress>,
+    /// Its in-memory index is still being loaded: it answers no query yet.
+    pub loading: bool,
 }
 
 /// A query's minimum position was not reached in time.
@@ -117,6 +119,9 @@ struct Entry {
     rebuilding: Mutex<Option<RebuildProgress>>,
     /// The live model was built by another version of the code: rebuild before following.
     stale: bool,
+    /// The live model can answer queries: its in-memory index (if it keeps one) is loaded.
+    /// False from a deferred open until its task has loaded the index (or rebuilt the model).
+    loaded: AtomicBool,
 }
 
 impl Entry {
@@ -138,6 +143,17 @@ impl Entry {
     }
 }
 
+/// When models load their in-memory indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Indexes {
+    /// At open (tests, tools that query).
+    Now,
+    /// In each model's task, once started (the server).
+    Deferred,
+    /// Never: nothing will be queried (the replay tool).
+    Never,
+}
+
 /// Runs a set of projections over one event log.
 #[derive(Clone)]
 pub struct ProjectionRunner {
@@ -155,7 +171,19 @@ impl ProjectionRunner {
         store: SledEventStore,
         projections: Vec<Arc<dyn Projection>>,
     ) -> Result<ProjectionRunner, ProjectionError> {
-        Self::open_with(store, projections, true)
+        Self::open_with(store, projections, Indexes::Now)
+    }
+
+    /// [`ProjectionRunner::open`] for the server: returns at once, and each model's task
+    /// loads its in-memory index when started (the views index of a million tickets takes
+    /// seconds to load), so the server binds and answers `/health` meanwhile. Until its index
+    /// is loaded a model answers no query ([`ProjectionError::Loading`]) and reports
+    /// `loading` in its status.
+    pub fn open_deferred(
+        store: SledEventStore,
+        projections: Vec<Arc<dyn Projection>>,
+    ) -> Result<ProjectionRunner, ProjectionError> {
+        Self::open_with(store, projections, Indexes::Deferred)
     }
 
     /// [`ProjectionRunner::open`] for maintenance (the replay tool): models are rebuilt,
@@ -166,13 +194,13 @@ impl ProjectionRunner {
         store: SledEventStore,
         projections: Vec<Arc<dyn Projection>>,
     ) -> Result<ProjectionRunner, ProjectionError> {
-        Self::open_with(store, projections, false)
+        Self::open_with(store, projections, Indexes::Never)
     }
 
     fn open_with(
         store: SledEventStore,
         projections: Vec<Arc<dyn Projection>>,
-        indexes: bool,
+        indexes: Indexes,
     ) -> Result<ProjectionRunner, ProjectionError> {
         let db = store.db().clone();
         let registry = Registry::open(&db)?;
@@ -194,7 +222,7 @@ impl ProjectionRunner {
             let position = changes::checkpoint(&tree)?;
             let stale = live.version != projection.version();
             // A stale model is rebuilt before anything reads it: do not load its index.
-            let model = if stale {
+            let model = if stale || indexes == Indexes::Deferred {
                 Model {
                     tree,
                     generation: live,
@@ -202,7 +230,7 @@ impl ProjectionRunner {
                     applied: Arc::new(AtomicU64::new(position)),
                 }
             } else {
-                Model::open(projection.as_ref(), tree, live, indexes)?
+                Model::open(projection.as_ref(), tree, live, indexes == Indexes::Now)?
             };
             entries.push(Arc::new(Entry {
                 stale,
@@ -212,13 +240,14 @@ impl ProjectionRunner {
                 position: watch::channel(position).0,
                 failure: Mutex::new(None),
                 rebuilding: Mutex::new(None),
+                loaded: AtomicBool::new(!stale && indexes != Indexes::Deferred),
             }));
         }
         Ok(ProjectionRunner {
             store,
             registry: Arc::new(registry),
             entries: Arc::new(entries),
-            indexes,
+            indexes: indexes != Indexes::Never,
         })
     }
 
@@ -251,7 +280,13 @@ impl ProjectionRunner {
                 self.fail(&entry, e);
                 return;
             }
+        } else if !entry.loaded.load(Ordering::Acquire) {
+            if let Err(e) = self.load_index(&entry).await {
+                self.fail(&entry, e);
+                return;
+            }
         }
+        entry.loaded.store(true, Ordering::Release);
         let mut head = self.store.subscribe();
         loop {
             if *shutdown.borrow() {
@@ -280,11 +315,61 @@ impl ProjectionRunner {
         }
     }
 
+    /// Loads the live model's in-memory index (a deferred open), off the async workers and
+    /// under the apply lock, so that it is derived from exactly the checkpointed model.
+    async fn load_index(&self, entry: &Entry) -> Result<(), ProjectionError> {
+        let _guard = entry.apply.lock().await;
+        let model = entry.live_model();
+        let projection = entry.projection.clone();
+        let started = std::time::Instant::now();
+        let memory = tokio::task::spawn_blocking(move || {
+            let view = ProjectionView {
+                position: model.applied.load(Ordering::Acquire),
+                tree: model.tree.clone(),
+                memory: None,
+            };
+            projection.open_memory(&view)
+        })
+        .await
+        .map_err(|e| ProjectionError::Inconsistent(format!("loading an index stopped: {e}")))??;
+        if memory.is_some() {
+            tracing::info!(
+                projection = entry.projection.name(),
+                seconds = started.elapsed().as_secs_f64(),
+                "in-memory index loaded"
+            );
+        }
+        match entry.live.write() {
+            Ok(mut live) => live.memory = memory,
+            Err(p) => p.into_inner().memory = memory,
+        }
+        Ok(())
+    }
+
     fn fail(&self, entry: &Entry, error: ProjectionError) {
         let position = *entry.position.borrow() + 1;
         tracing::error!(projection = entry.projection.name(), position, error = %error, "projection stopped");
         if let Ok(mut f) = entry.failure.lock() {
             *f = Some((position, error.to_string()));
+        }
+    }
+
+    /// Waits until every model answers queries (its index loaded, or it failed), at most
+    /// `timeout`; whether they all do. The server waits a little before it binds, so that a
+    /// small desk starts with every model loaded and a large one binds anyway.
+    pub async fn wait_loaded(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let done = self.entries.iter().all(|e| {
+                e.loaded.load(Ordering::Acquire) || e.failure.lock().map_or(true, |f| f.is_some())
+            });
+            if done {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 
@@ -309,6 +394,9 @@ impl ProjectionRunner {
     /// A read handle on `name`'s live model.
     pub fn view(&self, name: &str) -> Result<ProjectionView, ProjectionError> {
         let entry = self.entry(name)?;
+        if !entry.loaded.load(Ordering::Acquire) {
+            return Err(ProjectionError::Loading(name.to_owned()));
+        }
         let position = *entry.position.borrow();
         let model = entry.live_model();
         Ok(ProjectionView {
@@ -368,6 +456,7 @@ impl ProjectionRunner {
                 head,
                 failure: e.failure.lock().ok().and_then(|f| f.clone()),
                 rebuilding: e.rebuilding.lock().ok().and_then(|r| *r),
+                loading: !e.loaded.load(Ordering::Acquire),
             })
             .collect()
     }

@@ -251,6 +251,9 @@ impl ProjectionRunner {
         if let Some(memory) = old.memory {
             tokio::task::spawn_blocking(move || drop(memory));
         }
+        entry
+            .loaded
+            .store(true, std::sync::atomic::Ordering::Release);
         entry.set_rebuilding(None);
         tracing::info!(
             projection = name,

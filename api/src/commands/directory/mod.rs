@@ -289,10 +289,7 @@ pub(crate) async fn ticket_references(
         )
         .await
         .map_err(|e| ApiError::not_caught_up(&e))?;
-    let view = state
-        .projections
-        .view(views::NAME)
-        .map_err(|e| ApiError::internal("opening the ticket views", e))?;
+    let view = state.view(views::NAME)?;
     let count = views::count_filtered(&view, filter)
         .map_err(|e| ApiError::internal("counting tickets", e))?;
     Ok(count.per_field.iter().map(|(_, n)| *n).max().unwrap_or(0))

@@ -51,10 +51,7 @@ pub(super) async fn caught_up(state: &AppState, name: &str) -> Result<Projection
         )
         .await
         .map_err(|e| ApiError::not_caught_up(&e))?;
-    state
-        .projections
-        .view(name)
-        .map_err(|e| ApiError::internal("opening a read model", e))
+    state.view(name)
 }
 
 /// Live users whose profile link `link` is `id`, from the directory model at the head.

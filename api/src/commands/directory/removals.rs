@@ -52,10 +52,7 @@ pub(super) async fn directory_entries(
         )
         .await
         .map_err(|e| ApiError::not_caught_up(&e))?;
-    let view = state
-        .projections
-        .view(directory::NAME)
-        .map_err(|e| ApiError::internal("opening the directory", e))?;
+    let view = state.view(directory::NAME)?;
     let mut out = Vec::new();
     let mut after = None;
     loop {
