@@ -672,4 +672,36 @@ mod tests {
         let view = runner.view("keep-only").unwrap();
         assert_eq!(view.scan(b"k/", None, false).count(), 4);
     }
+
+    /// A deferred open answers no query and reports `loading` until the model's task has
+    /// loaded it; then it answers as an eager open does.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_deferred_open_answers_queries_once_its_task_has_loaded_the_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledEventStore::open(dir.path(), StoreConfig::default()).unwrap();
+        append(&store, "keep", 5).await;
+        let runner =
+            ProjectionRunner::open_deferred(store.clone(), vec![Arc::new(KeepOnly)]).unwrap();
+        assert!(matches!(
+            runner.view("keep-only"),
+            Err(ProjectionError::Loading(name)) if name == "keep-only"
+        ));
+        assert!(runner.status()[0].loading);
+        assert!(!runner.wait_loaded(Duration::from_millis(20)).await);
+
+        let (stop, shutdown) = watch::channel(false);
+        let tasks = runner.start(shutdown);
+        assert!(runner.wait_loaded(Duration::from_secs(10)).await);
+        assert!(!runner.status()[0].loading);
+        runner
+            .wait_for(&["keep-only"], 5, Duration::from_secs(10))
+            .await
+            .unwrap();
+        let view = runner.view("keep-only").unwrap();
+        assert_eq!(view.scan(b"k/", None, false).count(), 5);
+        stop.send_replace(true);
+        for task in tasks {
+            task.await.unwrap();
+        }
+    }
 }
