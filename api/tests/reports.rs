@@ -379,6 +379,19 @@ fn sla_routes_show_due_times_overdue_lists_as_of_any_time_and_compliance() {
         "{page2}"
     );
     assert!(page2["next"].is_null(), "{page2}");
+    // The first-response target falls due exactly one minute after creation: overdue only
+    // strictly after it.
+    let due = created_c + 60_000_000;
+    let at_due = overdue("first_response", &rfc3339(due), "");
+    assert!(
+        !tickets(&at_due).contains(&bare(c["id"].as_str().unwrap())),
+        "{at_due}"
+    );
+    let just_after = overdue("first_response", &rfc3339(due + 1), "");
+    assert!(
+        tickets(&just_after).contains(&bare(c["id"].as_str().unwrap())),
+        "{just_after}"
+    );
     // Before anything was created, nothing was overdue.
     let before = rfc3339(created_a - 1_000_000);
     for kind in ["first_response", "next_update", "resolution"] {
@@ -436,6 +449,7 @@ fn sla_routes_show_due_times_overdue_lists_as_of_any_time_and_compliance() {
         ("/api/sla/compliance?from=last-week", "from"),
         ("/api/sla/compliance?to=2026-13-40", "to"),
         ("/api/sla/compliance?from=2026-02-01&to=2026-01-01", "from"),
+        ("/api/sla/compliance?from=2999-01-01", "from"),
     ] {
         refused(desk.get(agent, path), StatusCode::BAD_REQUEST, Some(field));
     }
