@@ -84,7 +84,7 @@ fn sort_field(input: Option<&str>) -> Result<SortField, ApiError> {
 }
 
 ticket_filter_query! {
-    /// Query of `GET /api/tickets`: the list filters (see [`super::filters`]), then the order
+    /// Query of `GET /api/tickets`: the list filters (shared with the count), then the order
     /// and the page. Ids are `kind-ULID` or ULIDs; `none` asks for tickets without one
     /// (`agent=none`: unassigned), and `agent=me` for the caller's.
     #[derive(Debug, Deserialize, utoipa::IntoParams)]
