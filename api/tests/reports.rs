@@ -643,3 +643,92 @@ fn the_report_routes_are_documented_in_the_openapi_document() {
     assert_eq!(filters, count.iter().collect::<Vec<_>>());
     assert!(count.iter().any(|n| n == "type"), "{count:?}");
 }
+
+/// SLA targets are whole minutes, so seeing a real breach end to end takes one: this test
+/// waits 61 s (sleeping, no load) for a first response to fall due, then answers late.
+#[test]
+fn a_late_first_response_was_overdue_in_the_past_and_counts_as_breached() {
+    let desk = Desk::open();
+    let agent = &desk.agent.1;
+    let minute = priority(
+        &desk,
+        "Minute",
+        json!({"first_response_minutes": 1, "resolution_minutes": 1}),
+    );
+    let t = open(&desk, "server down", Some(&minute));
+    let number = t["number"].as_u64().unwrap();
+    let id = bare(t["id"].as_str().unwrap());
+    std::thread::sleep(std::time::Duration::from_secs(61));
+    let replied = act(&desk, number, "/replies", json!({"body": "Restarting it."}));
+    let at = pos(&replied);
+
+    let sla = ok(
+        desk.get(
+            agent,
+            &format!("/api/tickets/{number}/sla?min_position={at}"),
+        ),
+        StatusCode::OK,
+    );
+    let created_at = sla["sla"]["created_at"].as_i64().unwrap();
+    let due = created_at + 60_000_000;
+    let outcome = &sla["sla"]["first_response"]["outcome"];
+    assert_eq!(outcome["met"], false, "{sla}");
+    assert_eq!(outcome["due"].as_i64(), Some(due), "{sla}");
+    let replied_at = outcome["at"].as_i64().unwrap();
+    assert!(replied_at > due, "{sla}");
+    // The resolution clock still runs, past its due time: overdue now.
+    assert_eq!(sla["overdue"], json!(["resolution"]), "{sla}");
+
+    // The overdue list as of the past: not yet due, then overdue until the reply, then not.
+    let listed = |as_of: i64| -> bool {
+        let page = ok(
+            desk.get(
+                &desk.auditor.1,
+                &format!(
+                    "/api/sla/overdue?kind=first_response&as_of={}&min_position={at}",
+                    rfc3339(as_of)
+                ),
+            ),
+            StatusCode::OK,
+        );
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["ticket_id"] == id.as_str())
+    };
+    assert!(!listed(created_at + 30_000_000));
+    assert!(!listed(due));
+    assert!(listed(due + 1));
+    assert!(listed(replied_at - 1));
+    assert!(!listed(replied_at + 1));
+
+    // Compliance: the first response breached (late), the running resolution too.
+    let report = ok(
+        desk.get(
+            agent,
+            &format!(
+                "/api/sla/compliance?from={}&min_position={at}",
+                rfc3339(created_at)
+            ),
+        ),
+        StatusCode::OK,
+    );
+    let row = &report["rows"][0];
+    assert_eq!(row["key"], bare(&minute).as_str(), "{report}");
+    assert_eq!(row["first_response"], json!({"met": 0, "breached": 1}));
+    assert_eq!(row["resolution"], json!({"met": 0, "breached": 1}));
+    // A period that ends before the due time has nothing decided yet.
+    let early = ok(
+        desk.get(
+            agent,
+            &format!(
+                "/api/sla/compliance?from={}&to={}",
+                rfc3339(created_at),
+                rfc3339(due)
+            ),
+        ),
+        StatusCode::OK,
+    );
+    assert_eq!(early["rows"], json!([]), "{early}");
+}
