@@ -7,11 +7,16 @@
 //! answers; otherwise 503 `not_caught_up`.
 
 pub mod approvals;
+pub mod audit;
 pub mod directory;
 pub mod events;
+mod filters;
 pub mod health;
 pub mod kb;
 pub mod news;
+mod params;
+pub mod reports;
+pub mod sla;
 pub mod tickets;
 pub mod time;
 
@@ -64,12 +69,15 @@ pub async fn catch_up(
 
 /// Mounts the query routes under `/api` (each documented as it is mounted). The feed comes
 /// before the list so that `/events/feed` is not taken for a query of `/events`, and ticket
-/// search before `/tickets/{id}` so that `search` is not taken for a ticket id.
+/// search and counts before `/tickets/{id}` so that `search` or `count` is not taken for a
+/// ticket id.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(events::event_feed)
         .service(events::list_events)
         .service(events::read_stream)
         .service(tickets::search_tickets)
+        .service(reports::count_tickets)
+        .service(reports::ticket_counts)
         .service(tickets::list_tickets)
         .service(tickets::get_ticket)
         .service(tickets::ticket_history)
@@ -87,5 +95,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(kb::get_article)
         .service(news::list_news)
         .service(news::get_news)
-        .service(news::list_notices);
+        .service(news::list_notices)
+        .service(sla::ticket_sla)
+        .service(sla::overdue)
+        .service(sla::compliance)
+        .service(reports::daily)
+        .service(reports::top)
+        .service(audit::audit_feed);
 }

@@ -12,17 +12,17 @@
 //!   as `ledgerdesk-replay ticket --json` prints it.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use ledgerdesk_core::ticket::{StatusCategory, TicketAggregate};
+use ledgerdesk_core::ticket::TicketAggregate;
 use ledgerdesk_core::timetravel::{self, Cutoff, ResolveError};
 use ledgerdesk_core::{EventStore, StreamKind};
 use ledgerdesk_projections::history::{self, Visibility};
-use ledgerdesk_projections::views::{self, SortField, TicketFilter, TicketSummary, ViewsError};
+use ledgerdesk_projections::views::{self, SortField, TicketSummary, ViewsError};
 use ledgerdesk_projections::ProjectionView;
 use serde::Deserialize;
 use serde_json::json;
-use ulid::Ulid;
 
 use super::catch_up;
+use super::filters::ticket_filter_query;
 use crate::auth::{Caller, Role};
 use crate::commands::parse_id;
 use crate::error::ApiError;
@@ -39,7 +39,7 @@ fn view(state: &AppState, name: &str) -> Result<ProjectionView, ApiError> {
     state.view(name)
 }
 
-fn views_error(e: ViewsError) -> ApiError {
+pub(crate) fn views_error(e: ViewsError) -> ApiError {
     match e {
         ViewsError::InvalidCursor => ApiError::invalid(e.to_string()).with_field("cursor"),
         ViewsError::PageSize(_) => ApiError::invalid(e.to_string()).with_field("limit"),
@@ -63,48 +63,6 @@ fn find(view: &ProjectionView, caller: &Caller, id: &str) -> Result<TicketSummar
         .ok_or_else(|| ApiError::not_found(format!("no ticket {id}")))
 }
 
-/// An optional-id filter value: an id, or `none` for "not set".
-fn opt_id(
-    input: Option<&str>,
-    kind: StreamKind,
-    field: &str,
-) -> Result<Option<Option<Ulid>>, ApiError> {
-    match input {
-        None => Ok(None),
-        Some(v) if v.eq_ignore_ascii_case("none") => Ok(Some(None)),
-        Some(v) => parse_id(v, kind, field).map(|id| Some(Some(id))),
-    }
-}
-
-fn id(input: Option<&str>, kind: StreamKind, field: &str) -> Result<Option<Ulid>, ApiError> {
-    input.map(|v| parse_id(v, kind, field)).transpose()
-}
-
-fn category(input: &str) -> Result<StatusCategory, ApiError> {
-    StatusCategory::ALL
-        .into_iter()
-        .find(|c| snake(&format!("{c:?}")) == input.to_ascii_lowercase())
-        .ok_or_else(|| {
-            ApiError::invalid(format!(
-                "{input:?} is not a status category (new, open, in_progress, pending, waiting, \
-                 resolved, closed, cancelled, rejected)"
-            ))
-            .with_field("status_category")
-        })
-}
-
-/// `InProgress` → `in_progress`.
-fn snake(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
 fn sort_field(input: Option<&str>) -> Result<SortField, ApiError> {
     Ok(match input.unwrap_or("created") {
         "created" => SortField::Created,
@@ -122,90 +80,23 @@ fn sort_field(input: Option<&str>) -> Result<SortField, ApiError> {
     })
 }
 
-/// Query of `GET /api/tickets`. Ids are `kind-ULID` or ULIDs; `none` asks for tickets without
-/// one (`agent=none`: unassigned), and `agent=me` for the caller's.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// A status of the catalogue.
-    status: Option<String>,
-    /// A status category (`new`, `open`, `in_progress`, ... `rejected`).
-    status_category: Option<String>,
-    /// A group, or `none`.
-    group: Option<String>,
-    /// An agent, `none` or `me`.
-    agent: Option<String>,
-    /// A requester (requesters may only name themselves).
-    requester: Option<String>,
-    /// A priority, or `none`.
-    priority: Option<String>,
-    /// A ticket type.
-    #[serde(rename = "type")]
-    #[param(rename = "type")]
-    ticket_type: Option<String>,
-    /// A tag.
-    tag: Option<String>,
-    /// A top-level category, or `none`.
-    category: Option<String>,
-    /// A location, or `none`.
-    location: Option<String>,
-    /// An urgency, or `none`.
-    urgency: Option<String>,
-    /// An impact, or `none`.
-    impact: Option<String>,
-    /// The closure code of the latest closure, or `none`.
-    closure_code: Option<String>,
-    /// List the trash instead.
-    trashed: Option<bool>,
-    /// `created` (default), `number`, `updated`, `closed`, `priority` or `status`.
-    sort: Option<String>,
-    /// `desc` (default) or `asc`.
-    order: Option<String>,
-    /// The `next` of the previous page.
-    cursor: Option<String>,
-    /// Page size, 1 to 100 (default 25).
-    limit: Option<usize>,
-    /// Wait until the read models reflect this log position (your last write's `position`).
-    min_position: Option<u64>,
-}
-
-impl ListQuery {
-    fn filter(&self, caller: &Caller) -> Result<TicketFilter, ApiError> {
-        let agent = match self.agent.as_deref() {
-            Some(me) if me.eq_ignore_ascii_case("me") => Some(Some(caller.user_id)),
-            other => opt_id(other, StreamKind::User, "agent")?,
-        };
-        let mut requester = id(self.requester.as_deref(), StreamKind::User, "requester")?;
-        if caller.role == Role::Requester {
-            if requester.is_some_and(|r| r != caller.user_id) {
-                return Err(
-                    ApiError::forbidden("requesters list their own tickets only")
-                        .with_field("requester"),
-                );
-            }
-            requester = Some(caller.user_id);
-        }
-        Ok(TicketFilter {
-            status: id(self.status.as_deref(), StreamKind::Status, "status")?,
-            status_category: self.status_category.as_deref().map(category).transpose()?,
-            group: opt_id(self.group.as_deref(), StreamKind::Group, "group")?,
-            agent,
-            requester,
-            priority: opt_id(self.priority.as_deref(), StreamKind::Priority, "priority")?,
-            ticket_type: id(self.ticket_type.as_deref(), StreamKind::TicketType, "type")?,
-            tag: id(self.tag.as_deref(), StreamKind::Tag, "tag")?,
-            category: opt_id(self.category.as_deref(), StreamKind::Category, "category")?,
-            location: opt_id(self.location.as_deref(), StreamKind::Location, "location")?,
-            urgency: opt_id(self.urgency.as_deref(), StreamKind::Urgency, "urgency")?,
-            impact: opt_id(self.impact.as_deref(), StreamKind::Impact, "impact")?,
-            closure_code: opt_id(
-                self.closure_code.as_deref(),
-                StreamKind::ClosureCode,
-                "closure_code",
-            )?,
-            trashed: self.trashed.unwrap_or(false),
-            ..TicketFilter::default()
-        })
+ticket_filter_query! {
+    /// Query of `GET /api/tickets`: the list filters (shared with the count), then the order
+    /// and the page. Ids are `kind-ULID` or ULIDs; `none` asks for tickets without one
+    /// (`agent=none`: unassigned), and `agent=me` for the caller's.
+    #[derive(Debug, Deserialize, utoipa::IntoParams)]
+    #[serde(deny_unknown_fields)]
+    pub struct ListQuery {
+        /// `created` (default), `number`, `updated`, `closed`, `priority` or `status`.
+        sort: Option<String>,
+        /// `desc` (default) or `asc`.
+        order: Option<String>,
+        /// The `next` of the previous page.
+        cursor: Option<String>,
+        /// Page size, 1 to 100 (default 25).
+        limit: Option<usize>,
+        /// Wait until the read models reflect this log position (your last write's `position`).
+        min_position: Option<u64>,
     }
 }
 

@@ -71,8 +71,8 @@ pub struct TimeReportQuery {
     min_position: Option<u64>,
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date.
-fn day(input: &str, field: &str) -> Result<i64, ApiError> {
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date; 400 on `field` otherwise.
+pub(crate) fn day(input: &str, field: &str) -> Result<i64, ApiError> {
     let date = NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d").map_err(|_| {
         ApiError::invalid(format!("{input:?} is not a date (YYYY-MM-DD)")).with_field(field)
     })?;
