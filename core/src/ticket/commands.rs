@@ -278,6 +278,29 @@ pub enum TicketCommand {
         /// The entry.
         entry_id: Ulid,
     },
+    /// Correct a time entry (InvGate and SDP let a worklog be edited). Each `Some` field is a
+    /// new value; `None` keeps the entry's.
+    EditTimeEntry(EditTimeEntry),
+}
+
+/// The input of [`TicketCommand::EditTimeEntry`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EditTimeEntry {
+    /// The entry.
+    pub entry_id: Ulid,
+    /// Whether the caller may edit anyone's entry (an agent or admin, as the edge decided);
+    /// otherwise only the entry's own user (its author) may, so the rule stays in the domain.
+    pub any_entry: bool,
+    /// New user who spent it.
+    pub user_id: Option<Ulid>,
+    /// New start (`Some(None)`: unknown).
+    pub from: Option<Option<Timestamp>>,
+    /// New end.
+    pub to: Option<Timestamp>,
+    /// New time category (`Some(None)`: none).
+    pub category_id: Option<Option<Ulid>>,
+    /// New comment (`Some(None)` or an empty text: none).
+    pub comment: Option<Option<String>>,
 }
 
 /// The input of [`TicketCommand::Create`].

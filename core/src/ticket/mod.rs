@@ -38,7 +38,8 @@ mod tests;
 
 pub use approval::{ApprovalState, Vote};
 pub use commands::{
-    CloseTicket, CreateTicket, ReplyToTicket, RequestApproval, TicketCommand, UpdateTicket,
+    CloseTicket, CreateTicket, EditTimeEntry, ReplyToTicket, RequestApproval, TicketCommand,
+    UpdateTicket,
 };
 pub use decide::decide;
 pub use error::TicketError;

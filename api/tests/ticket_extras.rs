@@ -1,0 +1,143 @@
+//! End-to-end tests of the ticket extras of issue #6: correcting a time entry, the inbound
+//! side of ticket links, approval templates from the catalogue, streamed downloads, and the
+//! request id on every response.
+
+mod common;
+
+use common::desk::*;
+use common::error_of;
+use common::launch::open_desk_with;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn patch(desk: &Desk, token: &str, path: &str, body: Value) -> reqwest::blocking::RequestBuilder {
+    common::client()
+        .patch(desk.server.url(path))
+        .bearer_auth(token)
+        .json(&body)
+}
+
+fn open_ticket(desk: &Desk, subject: &str) -> u64 {
+    let opened = created(desk.post(
+        &desk.agent.1,
+        "/api/tickets",
+        json!({"subject": subject, "requester_id": desk.requester.0}),
+    ));
+    opened["number"].as_u64().unwrap()
+}
+
+#[test]
+fn a_time_entry_is_corrected_and_the_totals_move() {
+    let (desk, category) = open_desk_with(&[]);
+    let agent = &desk.agent.1;
+    let number = open_ticket(&desk, "Printer");
+    let path = format!("/api/tickets/{number}/time");
+    let logged = ok(
+        desk.post(
+            agent,
+            &path,
+            json!({"minutes": 30, "to": "2024-03-05T10:00:00Z", "comment": "setup"}),
+        ),
+        StatusCode::OK,
+    );
+    let entry = logged["item_id"].as_str().unwrap().to_owned();
+    let entry_path = format!("{path}/{entry}");
+
+    // Bad input is a 400 on its field and writes nothing; requesters and auditors are refused.
+    let head = desk.head();
+    for (body, field) in [
+        (json!({"minutes": 0}), "minutes"),
+        (json!({"to": "soon"}), "to"),
+        (json!({"to": "2024-03-05T09:00:00Z"}), "to"),
+        (
+            json!({"category_id": "timecategory-01ARZ3NDEKTSV4RRFFQ69G5FAV"}),
+            "category_id",
+        ),
+        (json!({"user_id": desk.requester.0}), "user_id"),
+    ] {
+        let (status, err) = error_of(
+            patch(&desk, agent, &entry_path, body.clone())
+                .send()
+                .unwrap(),
+        );
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {err}");
+        assert_eq!(err["error"]["field"], field, "{body}: {err}");
+    }
+    for token in [&desk.requester.1, &desk.auditor.1] {
+        let (status, err) = error_of(
+            patch(&desk, token, &entry_path, json!({"minutes": 5}))
+                .send()
+                .unwrap(),
+        );
+        assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+    }
+    let unknown = format!("{path}/01ARZ3NDEKTSV4RRFFQ69G5FAV");
+    let (status, err) = error_of(
+        patch(&desk, agent, &unknown, json!({"comment": "x"}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, StatusCode::NOT_FOUND, "{err}");
+    assert_eq!(desk.head(), head);
+
+    // 30 minutes become 90 in the category, the day and comment move with them.
+    let edited = ok(
+        patch(
+            &desk,
+            agent,
+            &entry_path,
+            json!({"minutes": 90, "to": "2024-03-06T10:00:00Z", "category_id": category, "comment": "setup and test"}),
+        ),
+        StatusCode::OK,
+    );
+    let position = edited["position"].as_u64().unwrap();
+    let time = ok(
+        desk.get(agent, &format!("{path}?min_position={position}")),
+        StatusCode::OK,
+    );
+    assert_eq!(
+        time["time"]["total"],
+        json!({"seconds": 5400, "entries": 1}),
+        "{time}"
+    );
+    assert_eq!(time["time"]["entries"][0]["comment"], "setup and test");
+    let march = ok(
+        desk.get(agent, "/api/time?from=2024-03-01&to=2024-03-31"),
+        StatusCode::OK,
+    );
+    assert_eq!(march["total"], json!({"seconds": 5400, "entries": 1}));
+    assert_eq!(march["by_day"].as_array().unwrap().len(), 1, "{march}");
+    assert_eq!(march["by_day"][0]["date"], "2024-03-06");
+
+    // The history has the correction with its field changes.
+    let history = ok(
+        desk.get(
+            agent,
+            &format!("/api/tickets/{number}/history?min_position={position}"),
+        ),
+        StatusCode::OK,
+    );
+    let edit = history["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "ticket.time_entry_edited")
+        .unwrap_or_else(|| panic!("no edit in {history}"));
+    assert_eq!(edit["trudesk_action"], "ticket:time:updated");
+    assert!(actions(&history).contains(&"time_entry_edited".to_owned()));
+
+    // A deleted entry cannot be corrected.
+    ok(
+        common::client()
+            .delete(desk.server.url(&entry_path))
+            .bearer_auth(agent),
+        StatusCode::OK,
+    );
+    let (status, err) = error_of(
+        patch(&desk, agent, &entry_path, json!({"comment": "late"}))
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["error"]["code"], "time_entry_deleted");
+}
