@@ -141,3 +141,63 @@ fn a_time_entry_is_corrected_and_the_totals_move() {
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
     assert_eq!(err["error"]["code"], "time_entry_deleted");
 }
+
+fn links_of(desk: &Desk, token: &str, number: u64, position: u64) -> Vec<Value> {
+    let body = ok(
+        desk.get(
+            token,
+            &format!("/api/tickets/{number}?min_position={position}"),
+        ),
+        StatusCode::OK,
+    );
+    body["links"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_link_shows_on_the_other_ticket_as_inbound_and_either_side_unlinks_it() {
+    let desk = Desk::open();
+    let agent = &desk.agent.1;
+    let a = open_ticket(&desk, "Printer jams");
+    let b = open_ticket(&desk, "Printer offline");
+    let linked = ok(
+        desk.post(
+            agent,
+            &format!("/api/tickets/{a}/links"),
+            json!({"ticket_id": b.to_string(), "comment": "same printer"}),
+        ),
+        StatusCode::OK,
+    );
+    let position = linked["position"].as_u64().unwrap();
+    let on_b = links_of(&desk, agent, b, position);
+    assert_eq!(on_b.len(), 1, "{on_b:?}");
+    assert_eq!(on_b[0]["number"], a);
+    assert_eq!(on_b[0]["direction"], "inbound");
+    assert_eq!(on_b[0]["link_id"], linked["item_id"]);
+    assert_eq!(on_b[0]["comment"], "same printer");
+    let on_a = links_of(&desk, agent, a, position);
+    assert_eq!(on_a.len(), 1, "{on_a:?}");
+    assert_eq!(on_a[0]["number"], b);
+    assert_eq!(on_a[0]["direction"], "outbound");
+    // The requester of both tickets sees the link too.
+    assert_eq!(links_of(&desk, &desk.requester.1, b, position).len(), 1);
+
+    // Unlinking from B (which holds no link of its own) removes A's link: gone on both.
+    let unlinked = ok(
+        common::client()
+            .delete(desk.server.url(&format!("/api/tickets/{b}/links/{a}")))
+            .bearer_auth(agent),
+        StatusCode::OK,
+    );
+    assert_eq!(unlinked["number"], a);
+    let position = unlinked["position"].as_u64().unwrap();
+    assert!(links_of(&desk, agent, a, position).is_empty());
+    assert!(links_of(&desk, agent, b, position).is_empty());
+    let (status, err) = error_of(
+        common::client()
+            .delete(desk.server.url(&format!("/api/tickets/{b}/links/{a}")))
+            .bearer_auth(agent)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+}

@@ -117,8 +117,9 @@ pub enum TicketCommand {
         /// The user.
         user_id: Ulid,
     },
-    /// Link another ticket (InvGate `incident.link`, SDP `link_requests`). The other ticket's
-    /// side of the link is written to its own stream by the command service.
+    /// Link another ticket (InvGate `incident.link`, SDP `link_requests`). Only this ticket's
+    /// stream records it (an append is atomic on one stream); the read models derive the other
+    /// ticket's inbound side.
     LinkTicket {
         /// The link's id.
         link_id: Ulid,

@@ -10,6 +10,7 @@
 
 mod counts;
 mod digest;
+mod links;
 mod lists;
 mod search;
 mod summaries;
