@@ -201,3 +201,129 @@ fn a_link_shows_on_the_other_ticket_as_inbound_and_either_side_unlinks_it() {
     );
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
 }
+
+fn bare(id: &str) -> String {
+    id.split_once('-').map_or(id, |(_, u)| u).to_owned()
+}
+
+#[test]
+fn an_approval_template_of_the_catalogue_is_expanded_to_its_voters() {
+    let desk = Desk::open();
+    let (agent_id, agent) = (&desk.agent.0, &desk.agent.1);
+    let admin = &desk.admin;
+    let group = created(desk.post(
+        admin,
+        "/api/groups",
+        json!({"name": "CAB", "members": [agent_id, desk.other_requester.0]}),
+    ));
+    let group_id = group["id"].as_str().unwrap().to_owned();
+
+    // Only admins manage templates; bad voters are a 400 on their field.
+    let body = json!({"name": "Purchases", "group_ids": [group_id], "rule": "any"});
+    let (status, err) = error_of(
+        desk.post(agent, "/api/catalogue/approval-templates", body.clone())
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+    for (bad, field) in [
+        (
+            json!({"name": "X", "user_ids": [desk.requester.0], "rule": "any"}),
+            "user_ids",
+        ),
+        (json!({"name": "X", "rule": "any"}), "user_ids"),
+        (
+            json!({"name": "X", "user_ids": [agent_id], "rule": {"quorum": 0}}),
+            "rule",
+        ),
+    ] {
+        let (status, err) = error_of(
+            desk.post(admin, "/api/catalogue/approval-templates", bad.clone())
+                .send()
+                .unwrap(),
+        );
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {err}");
+        assert_eq!(err["error"]["field"], field, "{bad}: {err}");
+    }
+    let template = created(desk.post(admin, "/api/catalogue/approval-templates", body));
+    let template_id = template["id"].as_str().unwrap().to_owned();
+    let position = template["position"].as_u64().unwrap();
+    let listed = ok(
+        desk.get(
+            agent,
+            &format!("/api/directory/approval_templates?min_position={position}"),
+        ),
+        StatusCode::OK,
+    );
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["items"][0]["name"], "Purchases");
+    assert_eq!(listed["items"][0]["sets"]["groups"][0], bare(&group_id));
+
+    // Asked by template: the group's agent votes (the other requester cannot); the rule is Any.
+    let number = open_ticket(&desk, "New laptop");
+    let approvals = format!("/api/tickets/{number}/approvals");
+    let asked = ok(
+        desk.post(
+            agent,
+            &approvals,
+            json!({"template_id": template_id, "description": "Laptop"}),
+        ),
+        StatusCode::OK,
+    );
+    let position = asked["position"].as_u64().unwrap();
+    let read = ok(
+        desk.get(agent, &format!("{approvals}?min_position={position}")),
+        StatusCode::OK,
+    );
+    let approval = &read["approvals"][0];
+    let voters: Vec<&String> = approval["voters"].as_object().unwrap().keys().collect();
+    assert_eq!(voters, vec![&bare(agent_id)], "{read}");
+    assert_eq!(approval["rule"], "Any", "{read}");
+
+    // Half an inline request is refused; an unknown template is a 400 and writes nothing.
+    let head = desk.head();
+    for (bad, field) in [
+        (
+            json!({"template_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "description": "d"}),
+            "template_id",
+        ),
+        (
+            json!({"template_id": template_id, "description": "d", "rule": "all"}),
+            "voter_ids",
+        ),
+    ] {
+        let (status, err) = error_of(desk.post(agent, &approvals, bad.clone()).send().unwrap());
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {err}");
+        assert_eq!(err["error"]["field"], field, "{bad}: {err}");
+    }
+    assert_eq!(desk.head(), head);
+
+    // The template changes and is deleted; then asking with it is a 400 on template_id.
+    let template_path = format!("/api/catalogue/approval-templates/{template_id}");
+    ok(
+        patch(
+            &desk,
+            admin,
+            &template_path,
+            json!({"rule": "all", "user_ids": [agent_id]}),
+        ),
+        StatusCode::OK,
+    );
+    ok(
+        common::client()
+            .delete(desk.server.url(&template_path))
+            .bearer_auth(admin),
+        StatusCode::OK,
+    );
+    let (status, err) = error_of(
+        desk.post(
+            agent,
+            &approvals,
+            json!({"template_id": template_id, "description": "Again"}),
+        )
+        .send()
+        .unwrap(),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["error"]["field"], "template_id");
+}

@@ -10,7 +10,7 @@
 //! [`news`] (breaking news, updates, notices), [`renames`] (renames of departments,
 //! catalogue items, categories, companies, locations, help desks, custom fields, calendars,
 //! roles), [`removals`] (departments, help desks, roles, custom fields, notices,
-//! settings). The steps they share (running a command of
+//! settings), [`templates`] (approval templates). The steps they share (running a command of
 //! any directory aggregate, mapping its refusals) are here.
 //!
 //! Who may do what: admins everything here; agents KB articles and breaking news; requesters
@@ -25,6 +25,7 @@ pub mod news;
 pub mod org;
 pub mod removals;
 pub mod renames;
+pub mod templates;
 pub mod users;
 
 use actix_web::http::StatusCode;
