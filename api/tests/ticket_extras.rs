@@ -327,3 +327,54 @@ fn an_approval_template_of_the_catalogue_is_expanded_to_its_voters() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
     assert_eq!(err["error"]["field"], "template_id");
 }
+
+#[test]
+fn a_multi_mebibyte_attachment_downloads_streamed_with_its_hash_and_headers() {
+    use reqwest::blocking::multipart::{Form, Part};
+    let desk = Desk::open();
+    let agent = &desk.agent.1;
+    let number = open_ticket(&desk, "Logs");
+    // 6 MiB + 123 bytes of a pattern (not one repeated block, so a misordered chunk shows).
+    let data: Vec<u8> = (0..6 * 1024 * 1024 + 123u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let part = Part::bytes(data.clone())
+        .file_name("server log.bin")
+        .mime_str("application/octet-stream")
+        .unwrap();
+    let uploaded = ok(
+        common::client()
+            .post(
+                desk.server
+                    .url(&format!("/api/tickets/{number}/attachments")),
+            )
+            .bearer_auth(agent)
+            .multipart(Form::new().part("file", part)),
+        StatusCode::OK,
+    );
+    let attachment = uploaded["item_id"].as_str().unwrap();
+    let response = desk
+        .get(
+            agent,
+            &format!("/api/tickets/{number}/attachments/{attachment}"),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "application/octet-stream");
+    assert_eq!(header("content-length"), data.len().to_string());
+    let disposition = header("content-disposition");
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    assert!(disposition.contains("server log.bin"), "{disposition}");
+    let body = response.bytes().unwrap();
+    assert_eq!(body.len(), data.len());
+    assert_eq!(blake3::hash(&body), blake3::hash(&data));
+}
