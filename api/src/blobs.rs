@@ -9,8 +9,9 @@
 //! fsynced, all before the event that refers to it is appended. So an acknowledged attachment
 //! (its event is in the log) always has its bytes on disk. A crash before the rename leaves
 //! only a temporary file, which no event refers to; a crash between the rename and the append
-//! leaves an unreferenced blob. Neither is ever read; both are garbage that a later collector
-//! (not written yet) may delete, as may a blob whose attachment was removed.
+//! leaves an unreferenced blob. Neither is ever read; both are garbage that
+//! `ledgerdesk-replay gc-blobs` deletes once older than its grace period, as it does a blob
+//! whose attachments were all removed or purged.
 //!
 //! Same bytes, same name: uploading a file twice stores it once. Reads re-hash the bytes, so a
 //! blob damaged on disk is reported rather than served: [`BlobStore::stream`] (downloads, which
