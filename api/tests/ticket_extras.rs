@@ -378,3 +378,66 @@ fn a_multi_mebibyte_attachment_downloads_streamed_with_its_hash_and_headers() {
     assert_eq!(body.len(), data.len());
     assert_eq!(blake3::hash(&body), blake3::hash(&data));
 }
+
+fn request_id_of(response: &reqwest::blocking::Response) -> Option<String> {
+    response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+#[test]
+fn refusals_by_auth_and_body_limits_carry_the_request_id() {
+    use reqwest::blocking::multipart::{Form, Part};
+    let (desk, _) = open_desk_with(&["--body-limit", "1024", "--attachment-limit", "2048"]);
+    let agent = &desk.agent.1;
+    let number = open_ticket(&desk, "Limits");
+    let with_id = |builder: reqwest::blocking::RequestBuilder, id: &str| {
+        builder.header("X-Request-Id", id).send().unwrap()
+    };
+
+    // 401: no token, and a wrong one.
+    let anonymous = with_id(
+        common::client().get(desk.server.url("/api/tickets")),
+        "r-401a",
+    );
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(request_id_of(&anonymous).as_deref(), Some("r-401a"));
+    let wrong = with_id(
+        common::client()
+            .post(desk.server.url("/api/tickets"))
+            .bearer_auth("ldk_not-a-token")
+            .json(&json!({"subject": "x"})),
+        "r-401b",
+    );
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(request_id_of(&wrong).as_deref(), Some("r-401b"));
+
+    // 413: a JSON body over --body-limit, a raw body over it, and an upload over the
+    // attachment limit.
+    let big = "x".repeat(4096);
+    let json_413 = with_id(
+        desk.post(
+            agent,
+            &format!("/api/tickets/{number}/notes"),
+            json!({ "body": big }),
+        ),
+        "r-413a",
+    );
+    assert_eq!(json_413.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(request_id_of(&json_413).as_deref(), Some("r-413a"));
+    let upload = Part::bytes(vec![7u8; 8192]).file_name("big.bin");
+    let upload_413 = with_id(
+        common::client()
+            .post(
+                desk.server
+                    .url(&format!("/api/tickets/{number}/attachments")),
+            )
+            .bearer_auth(agent)
+            .multipart(Form::new().part("file", upload)),
+        "r-413b",
+    );
+    assert_eq!(upload_413.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(request_id_of(&upload_413).as_deref(), Some("r-413b"));
+}
