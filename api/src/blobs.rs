@@ -9,17 +9,25 @@
 //! fsynced, all before the event that refers to it is appended. So an acknowledged attachment
 //! (its event is in the log) always has its bytes on disk. A crash before the rename leaves
 //! only a temporary file, which no event refers to; a crash between the rename and the append
-//! leaves an unreferenced blob. Neither is ever read; both are garbage that a later collector
-//! (not written yet) may delete, as may a blob whose attachment was removed.
+//! leaves an unreferenced blob. Neither is ever read; both are garbage that
+//! `ledgerdesk-replay gc-blobs` deletes once older than its grace period, as it does a blob
+//! whose attachments were all removed or purged.
 //!
 //! Same bytes, same name: uploading a file twice stores it once. Reads re-hash the bytes, so a
-//! blob damaged on disk is reported rather than served.
+//! blob damaged on disk is reported rather than served: [`BlobStore::stream`] (downloads, which
+//! must not hold a whole file in memory) hashes as it sends and ends the stream with an error instead of its last chunk when the
+//! bytes do not match, so a client never receives a damaged file as a complete one.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use tokio::io::AsyncWriteExt;
+use actix_web::web::Bytes;
+use futures::Stream;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ulid::Ulid;
+
+/// How much of a blob a download reads at a time.
+const READ_CHUNK: usize = 256 * 1024;
 
 /// Why a blob could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -119,22 +127,85 @@ impl BlobStore {
         })
     }
 
-    /// The bytes of blob `blake3_hex`, checked against their hash.
-    pub async fn read(&self, blake3_hex: &str) -> Result<Vec<u8>, BlobError> {
+    /// A blob's size and its bytes as a stream of chunks, hashed on the way: the chunk that
+    /// ends the file is only sent when the whole file hashes to its name (else the stream
+    /// ends with [`BlobError::Damaged`]), and a size other than the one opened is an error too.
+    pub async fn stream(
+        &self,
+        blake3_hex: &str,
+    ) -> Result<(u64, impl Stream<Item = Result<Bytes, BlobError>>), BlobError> {
         if !valid_hash(blake3_hex) {
             return Err(BlobError::BadHash(blake3_hex.to_owned()));
         }
-        let bytes = match tokio::fs::read(self.path(blake3_hex)).await {
-            Ok(b) => b,
+        let file = match tokio::fs::File::open(self.path(blake3_hex)).await {
+            Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(BlobError::Missing(blake3_hex.to_owned()))
             }
             Err(e) => return Err(e.into()),
         };
-        if blake3::hash(&bytes).to_hex().as_str() != blake3_hex {
-            return Err(BlobError::Damaged(blake3_hex.to_owned()));
+        let size = file.metadata().await?.len();
+        let reading = Reading {
+            file,
+            hasher: blake3::Hasher::new(),
+            expected: blake3_hex.to_owned(),
+            size,
+            sent: 0,
+            held: None,
+            done: false,
+        };
+        Ok((size, futures::stream::unfold(reading, Reading::next)))
+    }
+}
+
+/// A download in progress: the file, the hash so far, and the chunk read but not yet sent
+/// (held back until the next read shows whether it was the last one).
+struct Reading {
+    file: tokio::fs::File,
+    hasher: blake3::Hasher,
+    expected: String,
+    size: u64,
+    sent: u64,
+    held: Option<Bytes>,
+    done: bool,
+}
+
+impl Reading {
+    /// The next chunk to send; the last one only after the whole file checked out.
+    async fn next(mut self) -> Option<(Result<Bytes, BlobError>, Reading)> {
+        if self.done {
+            return None;
         }
-        Ok(bytes)
+        loop {
+            let mut buf = vec![0u8; READ_CHUNK];
+            let n = match self.file.read(&mut buf).await {
+                Ok(n) => n,
+                Err(e) => {
+                    self.done = true;
+                    return Some((Err(e.into()), self));
+                }
+            };
+            if n == 0 {
+                self.done = true;
+                let whole = self.sent == self.size
+                    && self.hasher.finalize().to_hex().as_str() == self.expected;
+                return if whole {
+                    self.held.take().map(|last| (Ok(last), self))
+                } else {
+                    Some((Err(BlobError::Damaged(self.expected.clone())), self))
+                };
+            }
+            buf.truncate(n);
+            self.hasher.update(&buf);
+            self.sent += n as u64;
+            if self.sent > self.size {
+                self.done = true;
+                return Some((Err(BlobError::Damaged(self.expected.clone())), self));
+            }
+            if let Some(previous) = self.held.replace(Bytes::from(buf)) {
+                return Some((Ok(previous), self));
+            }
+        }
     }
 }
 
@@ -231,10 +302,7 @@ mod tests {
             stored.blake3_hex,
             blake3::hash(b"hello world").to_hex().as_str()
         );
-        assert_eq!(
-            store.read(&stored.blake3_hex).await.unwrap(),
-            b"hello world"
-        );
+        assert_eq!(collect(&store, &stored.blake3_hex).await.1, b"hello world");
         let mut again = store.writer(100).await.unwrap();
         again.write(b"hello world").await.unwrap();
         assert_eq!(again.commit().await.unwrap(), stored);
@@ -261,6 +329,52 @@ mod tests {
         assert_eq!(left, 0);
     }
 
+    async fn collect(store: &BlobStore, hex: &str) -> (u64, Vec<u8>, Option<BlobError>) {
+        use futures::StreamExt;
+        let (size, stream) = store.stream(hex).await.unwrap();
+        let mut stream = std::pin::pin!(stream);
+        let mut bytes = Vec::new();
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(chunk) => bytes.extend_from_slice(&chunk),
+                Err(e) => return (size, bytes, Some(e)),
+            }
+        }
+        (size, bytes, None)
+    }
+
+    #[tokio::test]
+    async fn a_stream_sends_every_chunk_and_withholds_the_last_of_a_damaged_blob() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::new(dir.path());
+        // Three and a half chunks, with a pattern so that misordered chunks would show.
+        let data: Vec<u8> = (0..READ_CHUNK * 7 / 2).map(|i| (i % 251) as u8).collect();
+        let mut w = store.writer(u64::MAX).await.unwrap();
+        w.write(&data).await.unwrap();
+        let stored = w.commit().await.unwrap();
+        let (size, bytes, error) = collect(&store, &stored.blake3_hex).await;
+        assert_eq!(size, data.len() as u64);
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(bytes, data);
+
+        let empty = store.writer(10).await.unwrap().commit().await.unwrap();
+        let (size, bytes, error) = collect(&store, &empty.blake3_hex).await;
+        assert_eq!((size, bytes.len()), (0, 0));
+        assert!(error.is_none());
+
+        let mut damaged = data.clone();
+        damaged[10] ^= 1;
+        std::fs::write(store.path(&stored.blake3_hex), &damaged).unwrap();
+        let (_, bytes, error) = collect(&store, &stored.blake3_hex).await;
+        assert!(matches!(error, Some(BlobError::Damaged(_))), "{error:?}");
+        assert!(bytes.len() < data.len());
+        let other = blake3::hash(b"other").to_hex().to_string();
+        assert!(matches!(
+            store.stream(&other).await.err(),
+            Some(BlobError::Missing(_))
+        ));
+    }
+
     #[tokio::test]
     async fn damaged_missing_and_malformed_blobs_are_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -270,17 +384,17 @@ mod tests {
         let stored = w.commit().await.unwrap();
         std::fs::write(store.path(&stored.blake3_hex), b"abd").unwrap();
         assert!(matches!(
-            store.read(&stored.blake3_hex).await,
-            Err(BlobError::Damaged(_))
+            collect(&store, &stored.blake3_hex).await.2,
+            Some(BlobError::Damaged(_))
         ));
         let other = blake3::hash(b"other").to_hex().to_string();
         assert!(matches!(
-            store.read(&other).await,
-            Err(BlobError::Missing(_))
+            store.stream(&other).await.err(),
+            Some(BlobError::Missing(_))
         ));
         assert!(matches!(
-            store.read("../../etc/passwd").await,
-            Err(BlobError::BadHash(_))
+            store.stream("../../etc/passwd").await.err(),
+            Some(BlobError::BadHash(_))
         ));
     }
 }

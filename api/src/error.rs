@@ -260,6 +260,8 @@ impl Refusal for TicketError {
             T::AssignedToSomeoneElse { .. } => conflict("assigned_to_someone_else"),
             T::ActorNotAUser => conflict("actor_not_a_user"),
             T::MessageDeleted { .. } => conflict("message_deleted"),
+            T::TimeEntryDeleted { .. } => conflict("time_entry_deleted"),
+            T::NotTimeEntryAuthor { .. } => ApiError::forbidden(message.clone()),
             T::ReplyIsSolution { .. } => conflict("reply_is_solution"),
             T::NoLinkedTickets => conflict("no_linked_tickets"),
             T::AlreadyPresent { .. }

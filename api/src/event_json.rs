@@ -38,6 +38,9 @@ pub fn payload(record: &RecordedEvent) -> Option<Value> {
         StreamKind::BreakingNews => decode::<BreakingNewsEvent>(record),
         StreamKind::Notice => decode::<NoticeEvent>(record),
         StreamKind::Setting => decode::<SettingEvent>(record),
+        StreamKind::ApprovalTemplate => {
+            decode::<ledgerdesk_core::directory::approval_template::TemplateEvent>(record)
+        }
         _ => None,
     }
 }

@@ -10,12 +10,22 @@
 //!
 //! The middleware also writes the one access-log line per request (method, path, status,
 //! duration, peer) at the end of the span, replacing actix's `Logger`.
+//!
+//! **Every answer carries the id**, errors of inner middlewares included: a handler's error is
+//! already a response when it gets here, but an inner middleware may fail with an
+//! `actix_web::Error`, which actix turns into a response after this middleware has returned.
+//! Such an error is wrapped in [`WithRequestId`], whose response is the inner error's with the
+//! header added. (Answers actix's HTTP layer gives before any middleware runs, e.g. a
+//! malformed request line, cannot carry an id: there is no request yet.)
 
-use actix_web::body::MessageBody;
+use std::fmt;
+
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use tracing::Instrument;
 use ulid::Ulid;
 
@@ -70,10 +80,10 @@ pub async fn middleware(
         Ok(response) => response,
         Err(error) => {
             // Only an inner middleware fails this way (handler errors are responses by now);
-            // actix answers it. Holding a clone of the request to answer it here would break
-            // actix's unique ownership of the request, so it goes out without the header.
+            // actix answers it after we return. The request cannot be kept to answer it here
+            // (actix needs sole ownership of it while routing), so the error takes the id along.
             span.in_scope(|| tracing::warn!(%error, elapsed_ms, %peer, "request failed"));
-            return Err(error);
+            return Err(WithRequestId { id, error }.into());
         }
     };
     let status = response.status().as_u16();
@@ -86,9 +96,88 @@ pub async fn middleware(
     Ok(response)
 }
 
+/// An inner middleware's error with the id of the request it ended: answered as the inner
+/// error's own response plus the `X-Request-Id` header.
+pub struct WithRequestId {
+    /// The request's id.
+    pub id: String,
+    /// The error.
+    pub error: actix_web::Error,
+}
+
+impl fmt::Debug for WithRequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} (request {})", self.error, self.id)
+    }
+}
+
+impl fmt::Display for WithRequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl ResponseError for WithRequestId {
+    fn status_code(&self) -> StatusCode {
+        self.error.as_response_error().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        let mut response = self.error.error_response();
+        if let Ok(value) = HeaderValue::from_str(&self.id) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(HEADER), value);
+        }
+        response
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::test as atest;
+    use actix_web::{web, App};
+
+    /// An inner middleware that refuses every request with an error (as a body limit or an
+    /// authentication layer would), before any handler runs.
+    async fn refuse(
+        req: ServiceRequest,
+        next: Next<impl MessageBody>,
+    ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+        if req.path() == "/refused" {
+            return Err(actix_web::error::ErrorPayloadTooLarge("too large"));
+        }
+        next.call(req).await
+    }
+
+    #[actix_web::test]
+    async fn an_inner_middlewares_error_is_answered_with_the_request_id() {
+        let app = atest::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(refuse))
+                .wrap(actix_web::middleware::from_fn(middleware))
+                .route("/ok", web::get().to(HttpResponse::Ok))
+                .route("/refused", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        let req = atest::TestRequest::get()
+            .uri("/refused")
+            .insert_header((HEADER, "trace-7"))
+            .to_request();
+        let error = match atest::try_call_service(&app, req).await {
+            Err(e) => e,
+            Ok(r) => panic!("the refusal became a response too early: {}", r.status()),
+        };
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            response.headers().get(HEADER).and_then(|v| v.to_str().ok()),
+            Some("trace-7")
+        );
+        let ok = atest::call_service(&app, atest::TestRequest::get().uri("/ok").to_request()).await;
+        assert!(ok.headers().contains_key(HEADER));
+    }
 
     #[test]
     fn sane_client_ids_are_kept() {

@@ -9,11 +9,14 @@
 //! - `rebuild`: read models rebuilt into fresh trees and swapped in, resumable.
 //! - `as-of`: a copy of the log up to a position, with its read models, in another directory.
 //! - `stats`: events per type and month, streams per kind, the largest streams, bytes on disk.
+//! - `gc-blobs`: deletes attachment blobs no live attachment refers to, older than a grace
+//!   period (`--dry-run` to only report).
 //!
 //! Exit codes: 0 success, 1 the log has a problem (verify), 2 bad usage or input, 3 the data
 //! directory cannot be opened (missing, locked by a running server) or an I/O error.
 
 mod export;
+mod gc;
 mod rebuild;
 mod stats;
 mod ticket;
@@ -109,9 +112,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Delete attachment blobs that no live attachment (ticket or KB article) refers to and
+    /// that are older than the grace period; report how many files and bytes.
+    GcBlobs {
+        /// Report what would be deleted; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Keep unreferenced files younger than this many minutes (an upload's blob is
+        /// written before its event is appended).
+        #[arg(long, default_value_t = 60)]
+        grace_minutes: u64,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A failure with the exit code it maps to.
+#[derive(Debug)]
 pub(crate) enum Failure {
     /// The log itself has a problem (exit 1).
     Problem(String),
@@ -290,6 +308,29 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Stats { json } => {
             let store = open_existing(&cli.data_dir)?;
             let result = stats::stats(&store, json, &mut stdout.lock()).await;
+            store.close().await;
+            result
+        }
+        Command::GcBlobs {
+            dry_run,
+            grace_minutes,
+            json,
+        } => {
+            let grace = grace_minutes
+                .checked_mul(60)
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| Failure::Usage("--grace-minutes is too large".to_owned()))?;
+            // Holding the log open also keeps a server off the directory while we sweep.
+            let store = open_existing(&cli.data_dir)?;
+            let result = gc::gc_blobs(
+                &store,
+                &cli.data_dir,
+                grace,
+                dry_run,
+                json,
+                &mut stdout.lock(),
+            )
+            .await;
             store.close().await;
             result
         }

@@ -121,5 +121,6 @@ pub fn parse_id(input: &str, kind: StreamKind, field: &str) -> Result<Ulid, ApiE
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(auth::login).service(admin::rebuild_projection);
     tickets::configure(cfg);
+    directory::templates::configure(cfg);
     directory::configure(cfg);
 }

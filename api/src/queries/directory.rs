@@ -28,7 +28,7 @@ use crate::state::AppState;
 const DEFAULT_LIMIT: usize = 50;
 
 /// Path names of the kinds, with their stream kind.
-const KINDS: [(&str, StreamKind); 21] = [
+const KINDS: [(&str, StreamKind); 22] = [
     ("users", StreamKind::User),
     ("roles", StreamKind::Role),
     ("groups", StreamKind::Group),
@@ -50,6 +50,7 @@ const KINDS: [(&str, StreamKind); 21] = [
     ("time_categories", StreamKind::TimeCategory),
     ("calendars", StreamKind::Calendar),
     ("settings", StreamKind::Setting),
+    ("approval_templates", StreamKind::ApprovalTemplate),
 ];
 
 /// Kinds a requester reads in full.
@@ -282,7 +283,7 @@ async fn list_kind(
     params(("kind" = String, Path, description = "users, roles, groups, departments, \
         helpdesks, companies, locations, priorities, ticket_types, statuses, categories, \
         kb_categories, sources, urgencies, impacts, closure_codes, tags, custom_fields, \
-        time_categories, calendars, settings"), ListQuery),
+        time_categories, calendars, settings, approval_templates"), ListQuery),
     responses((status = 200, description = "items, next, position"),
         (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)))]

@@ -2,7 +2,9 @@
 //!
 //! - `GET /api/tickets`: a filtered, sorted page of ticket summaries with a cursor (the `views`
 //!   model); `GET /api/tickets/search?q=`: full-text search over subjects, descriptions and
-//!   public replies (`views`); `GET /api/tickets/{id}`: one summary (`views`);
+//!   public replies (`views`); `GET /api/tickets/{id}`: one summary and its links to other
+//!   tickets, those made from it (`outbound`) and those made from the others (`inbound`,
+//!   derived by the `views` model since a link is written only to the linking ticket's stream);
 //!   `GET /api/tickets/{id}/history`: every change with old and new values (`history`).
 //!   Each accepts a minimum position (see [`super::catch_up`]) and answers the `position` it
 //!   reflects. Requesters see their own tickets only (another's is a 404), and never the
@@ -20,6 +22,7 @@ use ledgerdesk_projections::views::{self, SortField, TicketSummary, ViewsError};
 use ledgerdesk_projections::ProjectionView;
 use serde::Deserialize;
 use serde_json::json;
+use ulid::Ulid;
 
 use super::catch_up;
 use super::filters::ticket_filter_query;
@@ -152,11 +155,55 @@ pub struct ReadQuery {
     min_position: Option<u64>,
 }
 
-/// One ticket's summary and the `position` it reflects.
+/// One link as the ticket query answers it: the other ticket by id and number.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LinkAnswer {
+    /// The link's id.
+    link_id: String,
+    /// The other ticket's id (ULID).
+    ticket_id: String,
+    /// The other ticket's number.
+    number: u64,
+    /// `outbound` (made from this ticket) or `inbound` (made from the other).
+    #[schema(value_type = String)]
+    direction: views::LinkDirection,
+    /// Why they are linked.
+    comment: Option<String>,
+}
+
+/// The links of `ticket` the caller may see: requesters only those to their own tickets.
+fn links_of(
+    view: &ProjectionView,
+    caller: &Caller,
+    ticket: Ulid,
+) -> Result<Vec<LinkAnswer>, ApiError> {
+    let records =
+        views::links(view, ticket).map_err(|e| ApiError::internal("reading ticket links", e))?;
+    let mut out = Vec::with_capacity(records.len());
+    for link in records {
+        let Some(other) = views::get(view, link.ticket_id).map_err(views_error)? else {
+            continue;
+        };
+        if caller.role == Role::Requester && (other.purged || other.requester_id != caller.user_id)
+        {
+            continue;
+        }
+        out.push(LinkAnswer {
+            link_id: link.link_id.to_string(),
+            ticket_id: link.ticket_id.to_string(),
+            number: other.number,
+            direction: link.direction,
+            comment: link.comment,
+        });
+    }
+    Ok(out)
+}
+
+/// One ticket's summary, its links both ways, and the `position` it reflects.
 #[utoipa::path(tag = "tickets", params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), ReadQuery,
         ("X-Min-Position" = Option<u64>, Header, description = "same as `min_position`")),
     security(("bearer" = [])), responses(
-    (status = 200, description = "`position` and `ticket` (its summary)"),
+    (status = 200, description = "`position`, `ticket` (its summary) and `links` (`LinkAnswer`s, outbound and inbound)"),
     (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
     (status = 503, body = crate::error::ErrorBody),
 ))]
@@ -172,7 +219,9 @@ pub async fn get_ticket(
     catch_up(&state, &req, query.min_position, &[views::NAME]).await?;
     let view = view(&state, views::NAME)?;
     let ticket = find(&view, &caller, &path)?;
-    Ok(HttpResponse::Ok().json(json!({ "position": view.position(), "ticket": ticket })))
+    let links = links_of(&view, &caller, ticket.ticket_id)?;
+    Ok(HttpResponse::Ok()
+        .json(json!({ "position": view.position(), "ticket": ticket, "links": links })))
 }
 
 /// Query of `GET /api/tickets/{id}/history`.

@@ -24,6 +24,7 @@
 //! | [`custom_field`] | custom-field definitions with options and where they apply | `customfield` |
 //! | [`calendar`] | SLA business-hours calendars with holidays | `calendar` |
 //! | [`kb`] | knowledge-base articles with attachments (KB categories: [`category`]) | `kbarticle` |
+//! | [`approval_template`] | predefined approvals: voters (users, groups) and rule | `approvaltemplate` |
 //!
 //! Shared rules, implemented once here:
 //! - `decide` validates its input ("parse, don't validate": see [`values`]) and refuses with a
@@ -155,6 +156,7 @@ macro_rules! roster_event {
     };
 }
 
+pub mod approval_template;
 pub mod breaking_news;
 pub mod calendar;
 pub mod catalogue_item;

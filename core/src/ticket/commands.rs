@@ -117,8 +117,9 @@ pub enum TicketCommand {
         /// The user.
         user_id: Ulid,
     },
-    /// Link another ticket (InvGate `incident.link`, SDP `link_requests`). The other ticket's
-    /// side of the link is written to its own stream by the command service.
+    /// Link another ticket (InvGate `incident.link`, SDP `link_requests`). Only this ticket's
+    /// stream records it (an append is atomic on one stream); the read models derive the other
+    /// ticket's inbound side.
     LinkTicket {
         /// The link's id.
         link_id: Ulid,
@@ -278,6 +279,29 @@ pub enum TicketCommand {
         /// The entry.
         entry_id: Ulid,
     },
+    /// Correct a time entry (InvGate and SDP let a worklog be edited). Each `Some` field is a
+    /// new value; `None` keeps the entry's.
+    EditTimeEntry(EditTimeEntry),
+}
+
+/// The input of [`TicketCommand::EditTimeEntry`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EditTimeEntry {
+    /// The entry.
+    pub entry_id: Ulid,
+    /// Whether the caller may edit anyone's entry (an agent or admin, as the edge decided);
+    /// otherwise only the entry's own user (its author) may, so the rule stays in the domain.
+    pub any_entry: bool,
+    /// New user who spent it.
+    pub user_id: Option<Ulid>,
+    /// New start (`Some(None)`: unknown).
+    pub from: Option<Option<Timestamp>>,
+    /// New end.
+    pub to: Option<Timestamp>,
+    /// New time category (`Some(None)`: none).
+    pub category_id: Option<Option<Ulid>>,
+    /// New comment (`Some(None)` or an empty text: none).
+    pub comment: Option<Option<String>>,
 }
 
 /// The input of [`TicketCommand::Create`].

@@ -306,6 +306,18 @@ pub enum TicketError {
         /// The id given.
         entry_id: Ulid,
     },
+    /// Edit of a time entry that was deleted.
+    #[error("time entry {entry_id} was deleted")]
+    TimeEntryDeleted {
+        /// The entry.
+        entry_id: Ulid,
+    },
+    /// Edit of another user's time entry by a caller who may only edit their own.
+    #[error("time entry {entry_id} belongs to another user")]
+    NotTimeEntryAuthor {
+        /// The entry.
+        entry_id: Ulid,
+    },
     /// A time entry that ends before it starts.
     #[error("time entry ends at {to:?}, not after its start {from:?}")]
     EmptyTimeRange {

@@ -17,7 +17,7 @@ use ulid::Ulid;
 pub use activity::{
     AssociationChange, AttachmentAdded, AttachmentRemoved, ExternalLinked, ExternalUnlinked,
     FirstResponse, MessageDeleted, MessageEdited, NoteAdded, PersonChange, ReplyAdded,
-    TicketLinked, TicketUnlinked, TimeEntryDeleted, TimeLogged,
+    TicketLinked, TicketUnlinked, TimeEntryDeleted, TimeEntryEdited, TimeEntryValues, TimeLogged,
 };
 pub use lifecycle::{
     ApprovalDecided, ApprovalEnded, ApprovalRequested, ClosureRecorded, LifecycleMark,
@@ -204,4 +204,6 @@ ticket_events! {
     TimeLogged(TimeLogged) = "ticket.time_logged",
     /// `ticket.time_entry_deleted`
     TimeEntryDeleted(TimeEntryDeleted) = "ticket.time_entry_deleted",
+    /// `ticket.time_entry_edited`
+    TimeEntryEdited(TimeEntryEdited) = "ticket.time_entry_edited",
 }

@@ -13,8 +13,9 @@
 //!   sub-state and its rules ([`approval`]) and the refusals ([`TicketError`]).
 //!
 //! It does not own who may do what (the API checks permissions), the sequential ticket number
-//! (the event store assigns it), the other side of a link or a propagated reply (the command
-//! service writes those to the other ticket's stream), nor file bytes (the blob store keeps
+//! (the event store assigns it), the other side of a link (the `views` read model derives it
+//! from the linking ticket's stream), a propagated reply (the command service writes it to
+//! the other ticket's stream), nor file bytes (the blob store keeps
 //! them under their BLAKE3 hash; events carry only the description).
 //!
 //! `decide` and `evolve` are pure: no clock, no I/O, no randomness. `evolve` never panics;
@@ -38,7 +39,8 @@ mod tests;
 
 pub use approval::{ApprovalState, Vote};
 pub use commands::{
-    CloseTicket, CreateTicket, ReplyToTicket, RequestApproval, TicketCommand, UpdateTicket,
+    CloseTicket, CreateTicket, EditTimeEntry, ReplyToTicket, RequestApproval, TicketCommand,
+    UpdateTicket,
 };
 pub use decide::decide;
 pub use error::TicketError;

@@ -161,6 +161,17 @@ fn record_commands() -> BoxedStrategy<TicketCommand> {
             }
         }),
         1 => pool(ENTRIES).prop_map(|entry_id| TicketCommand::DeleteTimeEntry { entry_id }),
+        1 => (pool(ENTRIES), any::<bool>(), proptest::option::of(user())).prop_map(
+            |(entry_id, any_entry, user_id)| {
+                TicketCommand::EditTimeEntry(crate::ticket::EditTimeEntry {
+                    entry_id,
+                    any_entry,
+                    user_id,
+                    comment: Some(Some("corrected".into())),
+                    ..Default::default()
+                })
+            }
+        ),
     ]
     .boxed()
 }

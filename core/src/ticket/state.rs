@@ -419,6 +419,17 @@ fn apply(s: &mut TicketState, event: &TicketEvent) {
         TicketEvent::TimeEntryDeleted(e) => {
             s.time_entries.remove(&e.entry_id);
         }
+        TicketEvent::TimeEntryEdited(e) => {
+            if let Some(entry) = s.time_entries.get_mut(&e.entry_id) {
+                *entry = TimeEntry {
+                    user_id: e.new.user_id,
+                    from: e.new.from,
+                    to: e.new.to,
+                    category_id: e.new.category_id,
+                    comment: e.new.comment.clone(),
+                };
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@ mod create_update;
 mod lifecycle;
 mod relations;
 mod status;
+mod time;
 
 use super::commands::TicketCommand;
 use super::testkit::status;

@@ -1,7 +1,7 @@
 //! The `directory` read model: the current state of every directory and catalogue entity
 //! (users without secrets, roles, groups, departments, help desks, companies, locations,
 //! priorities, ticket types, statuses, categories, catalogue items, custom fields,
-//! calendars, settings), by id and listed per kind in name order, with group membership
+//! calendars, settings, approval templates), by id and listed per kind in name order, with group membership
 //! both ways.
 //!
 //! **Events consumed**: every event of those stream kinds (KB articles, breaking news and
@@ -26,11 +26,11 @@ pub use entry::Entry;
 use std::collections::BTreeSet;
 
 use ledgerdesk_core::directory::{
-    calendar::CalendarEvent, catalogue_item::ItemEvent, category::CategoryEvent,
-    company::CompanyEvent, custom_field::CustomFieldEvent, department::DepartmentEvent,
-    group::GroupEvent, helpdesk::HelpDeskEvent, location::LocationEvent, priority::PriorityEvent,
-    role::RoleEvent, setting::SettingEvent, status::StatusEvent, ticket_type::TicketTypeEvent,
-    user::UserEvent,
+    approval_template::TemplateEvent, calendar::CalendarEvent, catalogue_item::ItemEvent,
+    category::CategoryEvent, company::CompanyEvent, custom_field::CustomFieldEvent,
+    department::DepartmentEvent, group::GroupEvent, helpdesk::HelpDeskEvent,
+    location::LocationEvent, priority::PriorityEvent, role::RoleEvent, setting::SettingEvent,
+    status::StatusEvent, ticket_type::TicketTypeEvent, user::UserEvent,
 };
 use ledgerdesk_core::{DomainEvent, RecordedEvent, StreamKind};
 use serde::Serialize;
@@ -43,7 +43,7 @@ use crate::{Changes, Projection, ProjectionError, ProjectionView};
 /// The projection's name.
 pub const NAME: &str = "directory";
 /// The projection's version.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 /// The largest page [`list`] answers.
 pub const MAX_LIMIT: usize = 500;
 
@@ -59,7 +59,6 @@ pub fn is_directory_kind(kind: StreamKind) -> bool {
             | StreamKind::KbArticle
             | StreamKind::BreakingNews
             | StreamKind::Notice
-            | StreamKind::ApprovalTemplate
             | StreamKind::System
     )
 }
@@ -102,6 +101,7 @@ fn directory_payload(record: &RecordedEvent) -> Result<Option<Value>, Projection
         K::CustomField => payload_json::<CustomFieldEvent>(record)?,
         K::Calendar => payload_json::<CalendarEvent>(record)?,
         K::Setting => payload_json::<SettingEvent>(record)?,
+        K::ApprovalTemplate => payload_json::<TemplateEvent>(record)?,
         _ => return Ok(None),
     }))
 }

@@ -453,3 +453,65 @@ fn a_deleted_calendar_moves_its_priorities_to_the_replacement() {
         log.assert_rebuild_matches().await;
     });
 }
+
+#[test]
+fn approval_templates_are_listed_with_their_voters_and_rule() {
+    use ledgerdesk_core::directory::approval_template::{TemplateAggregate, TemplateCommand};
+    use ledgerdesk_core::ticket::ApprovalRule;
+    rt().block_on(async {
+        let mut log = desk().await;
+        const PURCHASES: Ulid = Ulid(301);
+        let t = StreamId::new(StreamKind::ApprovalTemplate, PURCHASES);
+        log.exec::<TemplateAggregate>(
+            t,
+            TemplateCommand::Create {
+                template_id: PURCHASES,
+                name: "Purchases".into(),
+                user_ids: [ANN].into(),
+                group_ids: [NET].into(),
+                rule: ApprovalRule::Quorum(2),
+            },
+        )
+        .await;
+        let view = log.view().await;
+        let entry = get(&view, StreamKind::ApprovalTemplate, PURCHASES)
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.name, "Purchases");
+        assert_eq!(entry.set("users"), [ANN].into());
+        assert_eq!(entry.set("groups"), [NET].into());
+        assert_eq!(entry.attribute("rule"), Some(json!({"Quorum": 2})));
+
+        log.exec::<TemplateAggregate>(
+            t,
+            TemplateCommand::LinkUsers {
+                op: LinkOp::Add(BOB),
+            },
+        )
+        .await;
+        log.exec::<TemplateAggregate>(
+            t,
+            TemplateCommand::SetRule {
+                rule: ApprovalRule::Any,
+            },
+        )
+        .await;
+        let view = log.view().await;
+        let entry = get(&view, StreamKind::ApprovalTemplate, PURCHASES)
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.set("users"), [ANN, BOB].into());
+        assert_eq!(entry.attribute("rule"), Some(json!("Any")));
+        let listed = list(&view, StreamKind::ApprovalTemplate, None, 10).unwrap();
+        assert_eq!(listed.items.len(), 1);
+
+        log.exec::<TemplateAggregate>(t, TemplateCommand::Delete)
+            .await;
+        let view = log.view().await;
+        assert!(list(&view, StreamKind::ApprovalTemplate, None, 10)
+            .unwrap()
+            .items
+            .is_empty());
+        log.assert_rebuild_matches().await;
+    });
+}

@@ -1,7 +1,8 @@
 //! The `time` read model: time tracked on tickets, per ticket, per agent and per time
 //! category, in totals and per day.
 //!
-//! **Events consumed**: `ticket.time_logged`, `ticket.time_entry_deleted` and `ticket.purged`;
+//! **Events consumed**: `ticket.time_logged`, `ticket.time_entry_edited`,
+//! `ticket.time_entry_deleted` and `ticket.purged`;
 //! others are skipped on their type name without decoding and write nothing.
 //!
 //! **What an entry counts.** Its duration is `to - from` in whole seconds (truncated); an entry
@@ -12,6 +13,8 @@
 //! scan answers the per-ticket report); `d/<day 8><user 16><category 17>` → [`Totals`] (the
 //! counter of one agent's time in one category on one day; the category is a 0 byte for none
 //! or a 1 byte and the id). Logging an entry writes its record and adds to one counter;
+//! editing it subtracts the old record from its counter, adds the new one to its (perhaps
+//! other) counter and rewrites the record;
 //! deleting it removes the record and subtracts (a counter that reaches zero is removed, so a
 //! model never holds empty counters); a purge does that for each of the ticket's entries.
 //! Reports over a day range scan `d/` from the first day to the last. `c/<category 16>` → the
@@ -41,14 +44,15 @@ use crate::{Changes, Projection, ProjectionError};
 /// The projection's name (its trees and its status line).
 pub const NAME: &str = "time";
 /// The projection's version: bump to rebuild at start-up after a change of meaning.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Microseconds in a day.
 const DAY_MICROS: i64 = 86_400_000_000;
 
 /// The event types this model reads.
-const CONSUMED: [&str; 3] = [
+const CONSUMED: [&str; 4] = [
     "ticket.time_logged",
+    "ticket.time_entry_edited",
     "ticket.time_entry_deleted",
     "ticket.purged",
 ];
@@ -72,6 +76,32 @@ pub struct EntryRecord {
     pub day: i64,
     /// What was done.
     pub comment: Option<String>,
+}
+
+impl EntryRecord {
+    /// The record of an entry's values, with its duration and day computed.
+    fn new(
+        entry_id: Ulid,
+        user_id: Ulid,
+        category_id: Option<Ulid>,
+        from: Option<Timestamp>,
+        to: Timestamp,
+        comment: Option<String>,
+    ) -> EntryRecord {
+        let seconds = from.map_or(0, |from| {
+            u64::try_from((to.0 - from.0) / 1_000_000).unwrap_or(0)
+        });
+        EntryRecord {
+            entry_id,
+            user_id,
+            category_id,
+            from,
+            to,
+            seconds,
+            day: day_of(to),
+            comment,
+        }
+    }
 }
 
 /// Time and entries summed.
@@ -163,21 +193,34 @@ impl Projection for TimeProjection {
         let ticket = record.stream.id;
         match event {
             TicketEvent::TimeLogged(e) => {
-                let seconds = e.from.map_or(0, |from| {
-                    u64::try_from((e.to.0 - from.0) / 1_000_000).unwrap_or(0)
-                });
-                let entry = EntryRecord {
-                    entry_id: e.entry_id,
-                    user_id: e.user_id,
-                    category_id: e.category_id,
-                    from: e.from,
-                    to: e.to,
-                    seconds,
-                    day: day_of(e.to),
-                    comment: e.comment,
-                };
+                let entry = EntryRecord::new(
+                    e.entry_id,
+                    e.user_id,
+                    e.category_id,
+                    e.from,
+                    e.to,
+                    e.comment,
+                );
                 count(changes, &entry, true)?;
                 save(changes, &entry_key(ticket, e.entry_id), &entry)
+            }
+            TicketEvent::TimeEntryEdited(e) => {
+                let key = entry_key(ticket, e.entry_id);
+                let old: EntryRecord = load(changes, &key)?.ok_or_else(|| {
+                    ProjectionError::Inconsistent("an edited time entry is unknown".into())
+                })?;
+                count(changes, &old, false)?;
+                let v = e.new;
+                let entry = EntryRecord::new(
+                    e.entry_id,
+                    v.user_id,
+                    v.category_id,
+                    v.from,
+                    v.to,
+                    v.comment,
+                );
+                count(changes, &entry, true)?;
+                save(changes, &key, &entry)
             }
             TicketEvent::TimeEntryDeleted(e) => remove(changes, &entry_key(ticket, e.entry_id)),
             TicketEvent::Purged(_) => {

@@ -202,3 +202,45 @@ async fn entries_are_counted_per_time_category() {
     assert_eq!(entries_in_category(&view, CAT2).unwrap(), 0);
     desk.assert_rebuild_matches(NAME).await;
 }
+
+#[tokio::test]
+async fn an_edit_moves_the_entry_between_agent_category_and_day_counters() {
+    let mut desk = logged().await;
+    // Entry 1 (AGENT, CAT1, day 0, 5 400 s) becomes AGENT2's, uncategorised, on day 1, 1 hour.
+    desk.ticket(
+        T1,
+        TicketCommand::EditTimeEntry(ledgerdesk_core::ticket::EditTimeEntry {
+            entry_id: Ulid(1),
+            any_entry: true,
+            user_id: Some(AGENT2),
+            from: Some(Some(Timestamp(T0 + DAY + 3 * HOUR))),
+            to: Some(Timestamp(T0 + DAY + 4 * HOUR)),
+            category_id: Some(None),
+            comment: Some(Some("moved".into())),
+        }),
+    )
+    .await;
+    let view = desk.view(NAME).await;
+    let t1 = ticket_time(&view, T1).unwrap();
+    assert_eq!(t1.total, totals(4_500, 2));
+    assert_eq!(t1.by_agent, vec![row(AGENT2, 4_500, 2)]);
+    assert_eq!(t1.by_category, vec![row(None, 4_500, 2)]);
+    assert_eq!(t1.entries[0].comment.as_deref(), Some("moved"));
+    assert_eq!(t1.entries[0].day, D0 + 1);
+    let all = report(&view, &all_days()).unwrap();
+    assert_eq!(all.total, totals(6_300, 4));
+    assert_eq!(
+        all.by_agent,
+        vec![row(AGENT, 1_800, 2), row(AGENT2, 4_500, 2)]
+    );
+    assert_eq!(
+        all.by_category,
+        vec![
+            row(None, 4_500, 2),
+            row(Some(CAT1), 1_800, 1),
+            row(Some(CAT2), 0, 1)
+        ]
+    );
+    assert_eq!(all.by_day, vec![row(D0, 1_800, 1), row(D0 + 1, 4_500, 3)]);
+    desk.assert_rebuild_matches(NAME).await;
+}

@@ -12,14 +12,17 @@
 //! `ticket.status_changed`, `ticket.assignment_changed`, `ticket.first_response_recorded`,
 //! `ticket.trashed`/`restored`/`purged` change the summary; `ticket.created`,
 //! `ticket.subject_changed`, `ticket.description_changed` and `ticket.reply_*` change the text
-//! index. A ticket-stream event that does not decode stops the projection with
+//! index; `ticket.linked`, `ticket.unlinked` and `ticket.purged` change the link records of
+//! both tickets (`links.rs`: the other side of a link is derived here, not written to the
+//! other ticket's stream). A ticket-stream event that does not decode stops the projection with
 //! [`ProjectionError::Decode`] (a newer event type needs a newer build), never a panic.
 //!
 //! **Keys** (in the projection's one tree, see [`crate::Changes`]): only the primary records,
 //! so that an event costs one or two sled writes (and a rebuild chunk one per ticket):
 //! - `k`: how many ticket streams have started (u64 BE): the next ticket's number;
 //! - `s <ticket>` → [`TicketSummary`] (bincode), which carries the number;
-//! - `x <ticket>` → the ticket's tokens per text source, see `search.rs`.
+//! - `x <ticket>` → the ticket's tokens per text source, see `search.rs`;
+//! - `l <ticket> <direction> <other>` → a link as `ticket` sees it, see `links.rs`.
 //!
 //! **The in-memory index** ([`ViewsMemory`], see `memory.rs`): the sets of tickets per field
 //! value, the sort orders and the postings, derived from the stored summaries and documents
@@ -38,6 +41,7 @@
 
 mod filter;
 mod index;
+mod links;
 mod list;
 mod memory;
 mod query;
@@ -50,6 +54,7 @@ mod tests;
 
 pub use filter::{TicketFilter, TimeRange};
 pub use index::{Field, SortField};
+pub use links::{links, LinkDirection, LinkRecord};
 pub use list::list;
 pub use memory::ViewsMemory;
 pub use query::{
@@ -71,7 +76,7 @@ use crate::{Changes, MemoryIndex, Projection, ProjectionError, ProjectionView};
 /// The projection's name (its trees and its status line).
 pub const NAME: &str = "views";
 /// The projection's version: bump to rebuild at start-up after a change of meaning.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 const STREAM_COUNT: &[u8] = b"k";
 /// Prefix of summaries.
@@ -121,6 +126,7 @@ impl Projection for TicketViews {
                     a.reply_count = replies;
                 }
             }
+            links::apply(changes, ticket, &event)?;
         }
         if after != before {
             match &after {

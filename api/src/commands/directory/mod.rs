@@ -11,7 +11,8 @@
 //! catalogue items, categories, companies, locations, help desks, custom fields, calendars,
 //! roles), [`removals`] (departments, help desks, roles, custom fields, notices,
 //! settings), [`references`] (companies, locations, calendars, categories, counted in the
-//! directory model and the ticket views; location moves). The steps they share (running a command of
+//! directory model and the ticket views; location moves), [`templates`] (approval templates).
+//! The steps they share (running a command of
 //! any directory aggregate, mapping its refusals) are here.
 //!
 //! Who may do what: admins everything here; agents KB articles and breaking news; requesters
@@ -28,6 +29,7 @@ pub mod org;
 pub mod references;
 pub mod removals;
 pub mod renames;
+pub mod templates;
 pub mod users;
 
 use actix_web::http::StatusCode;

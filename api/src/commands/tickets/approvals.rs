@@ -7,16 +7,25 @@
 //! the caller must be one of the approval's voters (the domain refuses anyone else with 409).
 //! Auditors change nothing.
 //!
-//! There is no approval-template catalogue yet: a predefined approval names its template id
-//! and carries the template's voters and rule in the request, which the domain records as is.
+//! A predefined approval names its template (`template_id`): without `voter_ids` and `rule`,
+//! the template of the catalogue (`api/src/commands/directory/templates.rs`) is expanded here,
+//! at the moment of asking, to its users and the members of its groups who can vote on the
+//! ticket (active agents, or the ticket's requester), with its rule; an unknown or deleted
+//! template is a 400 on `template_id`. With both `voter_ids` and `rule` the request carries
+//! them inline (the form integrations used before the catalogue existed, kept for them); the
+//! template id is then only recorded, and refused only if the catalogue has it deleted.
 
 use std::collections::BTreeSet;
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
+use ledgerdesk_core::directory::approval_template::{TemplateAggregate, TemplateState};
+use ledgerdesk_core::directory::group::GroupAggregate;
+use ledgerdesk_core::directory::user::{UserAggregate, UserKind};
+use ledgerdesk_core::directory::Lifecycle;
 use ledgerdesk_core::ticket::{
     ApprovalRule, RequestApproval, TicketAggregate, TicketCommand, VoteDecision,
 };
-use ledgerdesk_core::StreamId;
+use ledgerdesk_core::{StreamId, StreamKind};
 use serde::Deserialize;
 use ulid::Ulid;
 
@@ -58,10 +67,11 @@ pub struct NewApproval {
     template_id: String,
     /// What is to be approved.
     description: String,
-    /// The voters (`user-ULID` or ULID), at least one.
-    voter_ids: Vec<String>,
-    /// How the votes decide.
-    rule: Rule,
+    /// The voters (`user-ULID` or ULID), at least one; leave out with `rule` to use the
+    /// template's.
+    voter_ids: Option<Vec<String>>,
+    /// How the votes decide; leave out with `voter_ids` to use the template's.
+    rule: Option<Rule>,
     /// When it expires (RFC 3339), if ever.
     expires_at: Option<String>,
 }
@@ -102,6 +112,69 @@ async fn voters(
     Ok(out)
 }
 
+/// The catalogue's template `id`, if its stream exists (deleted or not).
+async fn template(state: &AppState, id: Ulid) -> Result<Option<TemplateState>, ApiError> {
+    let stream = StreamId::new(StreamKind::ApprovalTemplate, id);
+    let (template, _) = state
+        .commands
+        .load::<TemplateAggregate>(stream)
+        .await
+        .map_err(|e| ApiError::internal("loading an approval template", e))?;
+    Ok((template.lifecycle != Lifecycle::New).then_some(template))
+}
+
+/// Whether `id` can vote on the ticket whose requester is `requester`: an active agent, or
+/// the requester.
+async fn can_vote(state: &AppState, id: Ulid, requester: Ulid) -> Result<bool, ApiError> {
+    let (user, _) = state
+        .commands
+        .load::<UserAggregate>(StreamId::new(StreamKind::User, id))
+        .await
+        .map_err(|e| ApiError::internal("loading a user", e))?;
+    Ok(user.lifecycle == Lifecycle::Active && (user.kind == UserKind::Agent || id == requester))
+}
+
+/// A live template's voters and rule, as of now: its users and the members of its groups that
+/// are live, who can vote on the ticket (others are left out: a deactivated agent or a
+/// requester member of a group could never vote here). None left is a 400 on `template_id`.
+async fn expand(
+    state: &AppState,
+    stream: StreamId,
+    template: &TemplateState,
+    input: &str,
+) -> Result<(BTreeSet<Ulid>, ApprovalRule), ApiError> {
+    let (ticket, _) = state
+        .commands
+        .load::<TicketAggregate>(stream)
+        .await
+        .map_err(|e| ApiError::internal("loading a ticket", e))?;
+    let requester = ticket.fields.requester_id;
+    let mut candidates = template.user_ids.clone();
+    for group_id in &template.group_ids {
+        let (group, _) = state
+            .commands
+            .load::<GroupAggregate>(StreamId::new(StreamKind::Group, *group_id))
+            .await
+            .map_err(|e| ApiError::internal("loading a group", e))?;
+        if group.lifecycle == Lifecycle::Active {
+            candidates.extend(group.members.iter().copied());
+        }
+    }
+    let mut voters = BTreeSet::new();
+    for id in candidates {
+        if can_vote(state, id, requester).await? {
+            voters.insert(id);
+        }
+    }
+    if voters.is_empty() {
+        return Err(ApiError::invalid(format!(
+            "approval template {input} has no voter who can vote on this ticket"
+        ))
+        .with_field("template_id"));
+    }
+    Ok((voters, template.rule.unwrap_or(ApprovalRule::All)))
+}
+
 /// Asks for a predefined approval; answers the new approval's id as `item_id`.
 #[utoipa::path(tag = "approvals", request_body = NewApproval, security(("bearer" = [])),
     params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"), CommandHeaders),
@@ -127,14 +200,48 @@ pub async fn request(
         .map(|at| moment(at, "expires_at"))
         .transpose()?;
     let stream = target(&state, &caller, &path).await?;
-    let voters = voters(&state, stream, &input.voter_ids).await?;
+    let template = template(&state, template_id).await?;
+    let (voters, rule) = match (&input.voter_ids, &input.rule) {
+        (None, None) => {
+            let Some(template) = template.filter(|t| t.lifecycle == Lifecycle::Active) else {
+                return Err(ApiError::invalid(format!(
+                    "no approval template {}",
+                    input.template_id
+                ))
+                .with_field("template_id"));
+            };
+            expand(&state, stream, &template, &input.template_id).await?
+        }
+        (Some(ids), Some(rule)) => {
+            if template.is_some_and(|t| t.lifecycle == Lifecycle::Deleted) {
+                return Err(ApiError::invalid(format!(
+                    "approval template {} was deleted",
+                    input.template_id
+                ))
+                .with_field("template_id"));
+            }
+            (voters(&state, stream, ids).await?, rule.into())
+        }
+        (Some(_), None) => {
+            return Err(ApiError::invalid(
+                "give rule with voter_ids, or neither to use the template's",
+            )
+            .with_field("rule"))
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::invalid(
+                "give voter_ids with rule, or neither to use the template's",
+            )
+            .with_field("voter_ids"))
+        }
+    };
     let approval_id = new_item_id(&req, &caller, "approval");
     let command = TicketCommand::RequestApproval(Box::new(RequestApproval {
         approval_id,
         template_id,
         description: input.description,
         voters,
-        rule: (&input.rule).into(),
+        rule,
         expires_at,
     }));
     run_creating(&state, &caller, &req, stream, command, approval_id).await

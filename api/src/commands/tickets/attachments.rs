@@ -238,7 +238,8 @@ pub async fn upload(
     run_creating(&state, &caller, &req, stream, command, attachment_id).await
 }
 
-/// Downloads an attachment, with its content type and file name.
+/// Downloads an attachment, with its content type and file name, streamed from the blob
+/// store (a damaged blob ends the transfer short rather than sending wrong bytes).
 #[utoipa::path(tag = "attachments", security(("bearer" = [])),
     params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
         ("attachment_id" = String, Path, description = "the attachment's ULID")),
@@ -260,8 +261,9 @@ pub async fn download(
     if caller.role == Role::Requester && matches!(found.target, AttachmentTarget::Note(_)) {
         return Err(missing());
     }
-    let bytes = BlobStore::new(&state.config.data_dir)
-        .read(&found.meta.blake3_hex)
+    // Streamed from the file in chunks (never the whole file in memory), with its length.
+    let (size, body) = BlobStore::new(&state.config.data_dir)
+        .stream(&found.meta.blake3_hex)
         .await
         .map_err(|e| ApiError::internal("reading an attachment", e))?;
     let disposition = ContentDisposition {
@@ -274,7 +276,8 @@ pub async fn download(
             found.meta.content_type.as_str(),
         ))
         .insert_header(disposition)
-        .body(bytes))
+        .no_chunking(size)
+        .streaming(body))
 }
 
 /// Removes an attachment from the ticket (its bytes stay in the blob store until collected).

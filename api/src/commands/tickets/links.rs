@@ -1,9 +1,10 @@
-//! Links and associations: another ticket (this ticket's side of the link; the other ticket's
-//! stream is not written), an entity of another system (a CI, an asset), and the one problem,
-//! change or project per kind a ticket belongs to. Agents and admins.
+//! Links and associations: another ticket (written to this ticket's stream only; the `views`
+//! model derives the other ticket's inbound side, and removing the link from either ticket
+//! removes it from the stream that holds it), an entity of another system (a CI, an asset),
+//! and the one problem, change or project per kind a ticket belongs to. Agents and admins.
 
 use actix_web::{delete, post, web, HttpRequest, HttpResponse};
-use ledgerdesk_core::ticket::{AssociationKind, TicketCommand};
+use ledgerdesk_core::ticket::{AssociationKind, TicketAggregate, TicketCommand};
 use serde::Deserialize;
 
 use super::{
@@ -50,7 +51,9 @@ pub async fn link_ticket(
     run_creating(&state, &caller, &req, stream, command, link_id).await
 }
 
-/// Removes the link to another ticket.
+/// Removes the link between this ticket and another: the link made from this ticket, or else
+/// the one the other ticket made to this one (an inbound link), so either side can unlink. The
+/// answer is that of the ticket whose stream held the link.
 #[utoipa::path(tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "number, `ticket-ULID` or ULID"),
         ("other" = String, Path, description = "the other ticket: number, `ticket-ULID` or ULID"),
@@ -66,11 +69,30 @@ pub async fn unlink_ticket(
     caller.require(WORKERS)?;
     let (id, other) = path.into_inner();
     let stream = target(&state, &caller, &id).await?;
-    let ticket_id = super::resolve(&state, &other)
+    let other = super::resolve(&state, &other)
         .await
-        .map_err(|e| e.with_field("other"))?
-        .id;
-    let command = TicketCommand::UnlinkTicket { ticket_id };
+        .map_err(|e| e.with_field("other"))?;
+    let (this, _) = state
+        .commands
+        .load::<TicketAggregate>(stream)
+        .await
+        .map_err(|e| ApiError::internal("loading a ticket", e))?;
+    if !this.linked_tickets.contains_key(&other.id) {
+        let (that, _) = state
+            .commands
+            .load::<TicketAggregate>(other)
+            .await
+            .map_err(|e| ApiError::internal("loading a ticket", e))?;
+        if that.linked_tickets.contains_key(&stream.id) {
+            let command = TicketCommand::UnlinkTicket {
+                ticket_id: stream.id,
+            };
+            return run(&state, &caller, &req, other, command, false).await;
+        }
+    }
+    let command = TicketCommand::UnlinkTicket {
+        ticket_id: other.id,
+    };
     run(&state, &caller, &req, stream, command, false).await
 }
 

@@ -85,6 +85,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(solutions::reject)
         .service(time::log_time)
         .service(time::delete_entry)
+        .service(time::edit_entry)
         .service(people::add_person)
         .service(people::remove_person)
         .service(links::link_ticket)

@@ -7,11 +7,11 @@ use super::{
 };
 use crate::directory::status::StatusCategory;
 use crate::ticket::approval::{self, NewApproval};
-use crate::ticket::commands::{CloseTicket, TicketCommand};
+use crate::ticket::commands::{CloseTicket, EditTimeEntry, TicketCommand};
 use crate::ticket::error::TicketError;
 use crate::ticket::events::{
     Change, ClosureRecorded, LifecycleMark, ResolutionChange, SolutionAccepted, SolutionRejected,
-    TicketEvent, TimeEntryDeleted, TimeLogged,
+    TicketEvent, TimeEntryDeleted, TimeEntryEdited, TimeEntryValues, TimeLogged,
 };
 use crate::ticket::state::{TicketLifecycle, TicketState};
 use crate::ticket::types::{
@@ -200,6 +200,7 @@ pub(super) fn decide(
                 comment: optional("comment", comment.as_deref(), LONG_MAX)?,
             })])
         }
+        C::EditTimeEntry(edit) => edit_time_entry(state, edit, ctx),
         C::DeleteTimeEntry { entry_id } => {
             if !state.time_entries.contains_key(entry_id) {
                 return Err(TicketError::TimeEntryNotFound {
@@ -212,6 +213,59 @@ pub(super) fn decide(
         }
         _ => Ok(Vec::new()),
     }
+}
+
+/// A correction of a live time entry: by its own user, or by anyone the edge marked as allowed
+/// to edit any entry (agents, admins). A deleted entry is refused as such; unchanged values
+/// write nothing.
+fn edit_time_entry(
+    state: &TicketState,
+    edit: &EditTimeEntry,
+    ctx: &CommandContext,
+) -> Result<Vec<TicketEvent>, TicketError> {
+    let entry_id = edit.entry_id;
+    let Some(entry) = state.time_entries.get(&entry_id) else {
+        return Err(if state.used_ids.contains(&entry_id) {
+            TicketError::TimeEntryDeleted { entry_id }
+        } else {
+            TicketError::TimeEntryNotFound { entry_id }
+        });
+    };
+    let own = ctx.actor == crate::ids::Actor::User(entry.user_id);
+    if !edit.any_entry && !own {
+        return Err(TicketError::NotTimeEntryAuthor { entry_id });
+    }
+    let old = TimeEntryValues {
+        user_id: entry.user_id,
+        from: entry.from,
+        to: entry.to,
+        category_id: entry.category_id,
+        comment: entry.comment.clone(),
+    };
+    let comment = match &edit.comment {
+        Some(c) => optional("comment", c.as_deref(), LONG_MAX)?,
+        None => old.comment.clone(),
+    };
+    let new = TimeEntryValues {
+        user_id: edit.user_id.unwrap_or(old.user_id),
+        from: edit.from.unwrap_or(old.from),
+        to: edit.to.unwrap_or(old.to),
+        category_id: edit.category_id.unwrap_or(old.category_id),
+        comment,
+    };
+    if let Some(from) = new.from {
+        if from >= new.to {
+            return Err(TicketError::EmptyTimeRange { from, to: new.to });
+        }
+    }
+    if new == old {
+        return Ok(Vec::new());
+    }
+    Ok(vec![TicketEvent::TimeEntryEdited(TimeEntryEdited {
+        entry_id,
+        old,
+        new,
+    })])
 }
 
 fn require_resolved(current: StatusRef) -> Result<(), TicketError> {

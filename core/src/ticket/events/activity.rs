@@ -171,3 +171,30 @@ pub struct TimeEntryDeleted {
     /// The entry.
     pub entry_id: Ulid,
 }
+
+/// A time entry's values, as [`TimeEntryEdited`] carries them before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeEntryValues {
+    /// Who spent it.
+    pub user_id: Ulid,
+    /// When the work started, if known.
+    pub from: Option<Timestamp>,
+    /// When it ended.
+    pub to: Timestamp,
+    /// Its time category.
+    pub category_id: Option<Ulid>,
+    /// What was done.
+    pub comment: Option<String>,
+}
+
+/// A time entry was corrected. Both sides are whole, so a read model moves its totals from the
+/// old values to the new without looking anything up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeEntryEdited {
+    /// The entry.
+    pub entry_id: Ulid,
+    /// Its values before.
+    pub old: TimeEntryValues,
+    /// Its values after.
+    pub new: TimeEntryValues,
+}

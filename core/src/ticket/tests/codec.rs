@@ -4,6 +4,8 @@ use std::collections::BTreeSet;
 
 use ulid::Ulid;
 
+use crate::ids::Timestamp;
+
 use crate::codec::{CodecError, DomainEvent};
 use crate::ticket::events::*;
 use crate::ticket::testkit::*;
@@ -255,6 +257,23 @@ pub(super) fn samples() -> Vec<TicketEvent> {
         }),
         E::TimeEntryDeleted(TimeEntryDeleted {
             entry_id: Ulid(700),
+        }),
+        E::TimeEntryEdited(TimeEntryEdited {
+            entry_id: Ulid(700),
+            old: TimeEntryValues {
+                user_id: AGENT,
+                from: None,
+                to: NOW,
+                category_id: Some(Ulid(3)),
+                comment: None,
+            },
+            new: TimeEntryValues {
+                user_id: OTHER_AGENT,
+                from: Some(Timestamp(NOW.0 - 60_000_000)),
+                to: NOW,
+                category_id: None,
+                comment: Some("c".into()),
+            },
         }),
     ]);
     all

@@ -45,7 +45,7 @@ fn resolved() -> Given {
     given_created().after(change_status(StatusCategory::Resolved))
 }
 
-fn log_time(from: Option<Timestamp>, to: Timestamp) -> TicketCommand {
+pub(super) fn log_time(from: Option<Timestamp>, to: Timestamp) -> TicketCommand {
     TicketCommand::LogTime {
         entry_id: Ulid(700),
         user_id: AGENT,

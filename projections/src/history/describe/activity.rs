@@ -8,7 +8,7 @@ use ulid::Ulid;
 use ledgerdesk_core::ticket::events::{
     AssociationChange, AttachmentAdded, AttachmentRemoved, ExternalLinked, ExternalUnlinked,
     FirstResponse, MessageDeleted, MessageEdited, NoteAdded, PersonChange, ReplyAdded,
-    TicketLinked, TicketUnlinked, TimeEntryDeleted, TimeLogged,
+    TicketLinked, TicketUnlinked, TimeEntryDeleted, TimeEntryEdited, TimeLogged,
 };
 use ledgerdesk_core::ticket::{AssociationKind, AttachmentTarget, PersonRole, Side};
 
@@ -315,5 +315,33 @@ pub(super) fn time_deleted(t: &TimeEntryDeleted) -> Described {
         "ticket:time:deleted",
         format!("Time entry was deleted: {}", t.entry_id),
         vec![FieldChange::unset("time_entry", Value::Id(t.entry_id))],
+    )
+}
+
+/// A corrected time entry: the entry, then one change per value that moved.
+pub(super) fn time_edited(t: &TimeEntryEdited) -> Described {
+    let which = Some(Value::Id(t.entry_id));
+    let (old, new) = (&t.old, &t.new);
+    let mut changes = vec![FieldChange::new("time_entry", which.clone(), which)];
+    let pairs = [
+        (
+            "user",
+            Some(Value::Id(old.user_id)),
+            Some(Value::Id(new.user_id)),
+        ),
+        ("from", old.from.map(Value::Time), new.from.map(Value::Time)),
+        ("to", Some(Value::Time(old.to)), Some(Value::Time(new.to))),
+        ("time_category", id(old.category_id), id(new.category_id)),
+        ("comment", text(&old.comment), text(&new.comment)),
+    ];
+    for (field, before, after) in pairs {
+        if before != after {
+            changes.push(FieldChange::new(field, before, after));
+        }
+    }
+    Described::internal(
+        "ticket:time:updated",
+        format!("Time entry was updated: {}", t.entry_id),
+        changes,
     )
 }

@@ -122,6 +122,7 @@ pub(crate) fn describe(
         E::AssociationChanged(a) => activity::association(a, known)?,
         E::TimeLogged(t) => activity::time_logged(t),
         E::TimeEntryDeleted(t) => activity::time_deleted(t),
+        E::TimeEntryEdited(t) => activity::time_edited(t),
         E::ClosureRecorded(c) => lifecycle::closure(c),
         E::ResolutionChanged(r) => lifecycle::resolution(r),
         E::SolutionAccepted(s) => lifecycle::solution_accepted(s),

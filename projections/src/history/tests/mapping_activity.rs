@@ -10,7 +10,7 @@ use ledgerdesk_core::ticket::events::{
     AttachmentRemoved, ClosureRecorded, ExternalLinked, ExternalUnlinked, FirstResponse,
     LifecycleMark, MessageDeleted, MessageEdited, NoteAdded, PersonChange, ReplyAdded,
     ResolutionChange, SolutionAccepted, SolutionRejected, TicketLinked, TicketUnlinked,
-    TimeEntryDeleted, TimeLogged, VoteCast, VoterAdded,
+    TimeEntryDeleted, TimeEntryEdited, TimeEntryValues, TimeLogged, VoteCast, VoterAdded,
 };
 use ledgerdesk_core::ticket::{
     ApprovalKind, ApprovalRule, ApprovalStatus, AssociationKind, AttachmentMeta, AttachmentTarget,
@@ -336,6 +336,34 @@ fn link_and_time_cases() -> Vec<Case> {
             "ticket:time:deleted",
             format!("Time entry was deleted: {}", Ulid(98)),
             vec![unset("time_entry", id(98))],
+        )
+        .internal(),
+        Case::public(
+            "time entry edited",
+            E::TimeEntryEdited(TimeEntryEdited {
+                entry_id: Ulid(98),
+                old: TimeEntryValues {
+                    user_id: AGENT,
+                    from: None,
+                    to: NOW,
+                    category_id: None,
+                    comment: Some("reseated toner".into()),
+                },
+                new: TimeEntryValues {
+                    user_id: AGENT,
+                    from: Some(Timestamp(NOW.0 - 30 * 60_000_000)),
+                    to: NOW,
+                    category_id: Some(Ulid(5)),
+                    comment: Some("reseated toner".into()),
+                },
+            }),
+            "ticket:time:updated",
+            format!("Time entry was updated: {}", Ulid(98)),
+            vec![
+                FieldChange::new("time_entry", Some(id(98)), Some(id(98))),
+                set("from", Value::Time(Timestamp(NOW.0 - 30 * 60_000_000))),
+                set("time_category", id(5)),
+            ],
         )
         .internal(),
     ]

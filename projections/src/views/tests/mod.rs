@@ -11,6 +11,7 @@
 
 mod counts;
 mod digest;
+mod links;
 mod lists;
 mod replacements;
 mod search;
