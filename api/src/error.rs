@@ -129,6 +129,17 @@ impl ApiError {
         .with_field("min_position")
     }
 
+    /// A read model's failure: 503 `loading` while the model loads or rebuilds its index
+    /// (transient: ask again), 500 for anything else.
+    pub fn read_model(context: &str, e: ledgerdesk_projections::ProjectionError) -> ApiError {
+        match e {
+            ledgerdesk_projections::ProjectionError::Loading(_) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "loading", e.to_string())
+            }
+            e => ApiError::internal(context, e),
+        }
+    }
+
     /// 500, logged with its cause; the client gets no internals.
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(context, cause = %cause, "internal error");

@@ -2,7 +2,7 @@
 
 use ledgerdesk_core::command::CommandService;
 use ledgerdesk_core::SledEventStore;
-use ledgerdesk_projections::{ProjectionError, ProjectionRunner, ProjectionView};
+use ledgerdesk_projections::{ProjectionRunner, ProjectionView};
 
 use crate::auth::limits::LoginLimits;
 use crate::config::Config;
@@ -28,13 +28,8 @@ impl AppState {
     /// A read handle on read model `name`: 503 `loading` while the model loads its in-memory
     /// index just after start (transient: retry), 500 for anything else.
     pub fn view(&self, name: &str) -> Result<ProjectionView, ApiError> {
-        self.projections.view(name).map_err(|e| match e {
-            ProjectionError::Loading(_) => ApiError::new(
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                "loading",
-                e.to_string(),
-            ),
-            e => ApiError::internal("opening a read model", e),
-        })
+        self.projections
+            .view(name)
+            .map_err(|e| ApiError::read_model("opening a read model", e))
     }
 }

@@ -144,9 +144,9 @@ pub enum ProjectionError {
     /// No projection of that name is registered.
     #[error("no projection named {0:?}")]
     Unknown(String),
-    /// The model is still loading its in-memory index (just after start): it answers no
-    /// query yet. Transient: ask again shortly.
-    #[error("read model {0} is still loading its index")]
+    /// The model's in-memory index is not there yet (loading just after start, or rebuilding
+    /// after a version change): it answers no query that needs it. Transient: ask again.
+    #[error("read model {0} is loading or rebuilding its index; ask again shortly")]
     Loading(String),
 }
 

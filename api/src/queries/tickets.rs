@@ -46,7 +46,7 @@ pub(crate) fn views_error(e: ViewsError) -> ApiError {
     match e {
         ViewsError::InvalidCursor => ApiError::invalid(e.to_string()).with_field("cursor"),
         ViewsError::PageSize(_) => ApiError::invalid(e.to_string()).with_field("limit"),
-        ViewsError::Projection(p) => ApiError::internal("reading the ticket views", p),
+        ViewsError::Projection(p) => ApiError::read_model("reading the ticket views", p),
     }
 }
 

@@ -119,8 +119,9 @@ struct Entry {
     rebuilding: Mutex<Option<RebuildProgress>>,
     /// The live model was built by another version of the code: rebuild before following.
     stale: bool,
-    /// The live model can answer queries: its in-memory index (if it keeps one) is loaded.
-    /// False from a deferred open until its task has loaded the index (or rebuilt the model).
+    /// The live model can answer queries: its in-memory index (if it keeps one) is loaded, or
+    /// it is a stale model served as it is until its rebuild is swapped in. False from a
+    /// deferred open until its task has loaded the index.
     loaded: AtomicBool,
 }
 
@@ -240,7 +241,9 @@ impl ProjectionRunner {
                 position: watch::channel(position).0,
                 failure: Mutex::new(None),
                 rebuilding: Mutex::new(None),
-                loaded: AtomicBool::new(!stale && indexes != Indexes::Deferred),
+                // A stale model is read as it is until its rebuild is swapped in (without
+                // an index: its records may predate this code); a deferred one once loaded.
+                loaded: AtomicBool::new(stale || indexes != Indexes::Deferred),
             }));
         }
         Ok(ProjectionRunner {

@@ -114,11 +114,9 @@ pub(super) fn check_limit(limit: usize) -> Result<usize, ViewsError> {
 
 /// The model's index; a `views` view always has one.
 pub(super) fn index(view: &ProjectionView) -> Result<&ViewsMemory, ViewsError> {
-    view.memory::<ViewsMemory>().ok_or_else(|| {
-        ViewsError::Projection(ProjectionError::Inconsistent(
-            "the views model has no in-memory index".to_owned(),
-        ))
-    })
+    // Only a model served while it is being rebuilt (or opened for maintenance) has none.
+    view.memory::<ViewsMemory>()
+        .ok_or_else(|| ViewsError::Projection(ProjectionError::Loading(super::NAME.to_owned())))
 }
 
 /// The summary of one ticket (a purged ticket's is a tombstone with `purged` set).
