@@ -20,7 +20,7 @@ use crate::ProjectionError;
 /// How much a rebuild holds in memory before it writes: until then the writes of a ticket's
 /// many events collapse into one per key (sled costs microseconds per key written). Measured
 /// by what the window holds, not by how often a key was rewritten.
-const REBUILD_WINDOW_BYTES: usize = 64 << 20;
+const REBUILD_WINDOW_BYTES: usize = 32 << 20;
 /// Keys per sled batch when a rebuild writes its window (sled slows down on huge batches).
 pub(super) const WINDOW_BATCH_KEYS: usize = 2_000;
 /// Chunks the shared reader may be ahead of the slowest model it feeds.
