@@ -542,23 +542,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SledEventStore::open(dir.path(), StoreConfig::default()).unwrap();
         for _ in 0..(rebuild::WINDOW_BATCH_KEYS + 10).div_ceil(500) {
-            let events = (0..500)
-                .map(|_| NewEvent {
-                    event_id: ulid::Ulid::new(),
-                    event_type: "x".to_owned(),
-                    schema_version: 1,
-                    payload: Vec::new(),
-                })
-                .collect();
-            store
-                .append(AppendRequest::new(
-                    StreamId::generate(StreamKind::Ticket),
-                    ExpectedVersion::Any,
-                    AppendMeta::new(Actor::System),
-                    events,
-                ))
-                .await
-                .unwrap();
+            append(&store, "x", 500).await;
         }
         let v1 = ProjectionRunner::open(store.clone(), vec![Arc::new(PerEvent(1))]).unwrap();
         v1.catch_up().await.unwrap();
@@ -616,7 +600,8 @@ mod tests {
         }
     }
 
-    async fn append(store: &SledEventStore, event_type: &str, count: usize) {
+    /// Appends `count` events of `event_type` to a new stream.
+    pub(super) async fn append(store: &SledEventStore, event_type: &str, count: usize) {
         let events = (0..count)
             .map(|_| NewEvent {
                 event_id: ulid::Ulid::new(),

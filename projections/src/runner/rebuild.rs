@@ -327,10 +327,7 @@ fn write_window(model: &Model, window: Changes<'_>, position: u64) -> Result<(),
 mod tests {
     use std::sync::Arc;
 
-    use ledgerdesk_core::{
-        Actor, AppendMeta, AppendRequest, EventStore, ExpectedVersion, NewEvent, RecordedEvent,
-        SledEventStore, StoreConfig, StreamId, StreamKind,
-    };
+    use ledgerdesk_core::{RecordedEvent, SledEventStore, StoreConfig};
 
     use super::*;
     use crate::registry::Registry;
@@ -378,23 +375,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SledEventStore::open(dir.path(), StoreConfig::default()).unwrap();
         for _ in 0..events.div_ceil(100) {
-            let batch = (0..100)
-                .map(|_| NewEvent {
-                    event_id: ulid::Ulid::new(),
-                    event_type: "x".to_owned(),
-                    schema_version: 1,
-                    payload: Vec::new(),
-                })
-                .collect();
-            store
-                .append(AppendRequest::new(
-                    StreamId::generate(StreamKind::Ticket),
-                    ExpectedVersion::Any,
-                    AppendMeta::new(Actor::System),
-                    batch,
-                ))
-                .await
-                .unwrap();
+            crate::runner::tests::append(&store, "x", 100).await;
         }
         (dir, store)
     }
