@@ -548,3 +548,67 @@ fn locations_move_without_cycles() {
         StatusCode::OK,
     );
 }
+
+/// A ticket type with tickets needs a replacement that allows every priority it allows; the
+/// tickets then list under the replacement.
+#[test]
+fn a_ticket_type_moves_its_tickets_to_a_replacement_that_allows_their_priorities() {
+    let desk = Desk::open();
+    let admin = &desk.admin;
+    let agent = &desk.agent.1;
+    let make = |path: &str, body: Value| id(&created(desk.post(admin, path, body)));
+    let urgent = make(
+        "/api/priorities",
+        json!({"name": "Most urgent", "colour": "#aa0000"}),
+    );
+    let any_a = make("/api/ticket_types", json!({"name": "Any A"}));
+    let any_b = make("/api/ticket_types", json!({"name": "Any B"}));
+    let urgent_only = make(
+        "/api/ticket_types",
+        json!({"name": "Urgent only", "priority_ids": [urgent]}),
+    );
+    let ticket = created(desk.post(
+        agent,
+        "/api/tickets",
+        json!({"subject": "Typed", "type_id": any_a}),
+    ));
+    let number = ticket["number"].as_u64().unwrap();
+
+    still_referenced(del(&desk, &format!("/api/ticket_types/{any_a}")), 1);
+    // Any priority cannot move to a type that allows one only.
+    refused(
+        del(
+            &desk,
+            &format!("/api/ticket_types/{any_a}?replacement_id={urgent_only}"),
+        ),
+        StatusCode::BAD_REQUEST,
+        Some("replacement_id"),
+    );
+    refused(
+        del(
+            &desk,
+            &format!("/api/ticket_types/{any_a}?replacement_id={any_a}"),
+        ),
+        StatusCode::BAD_REQUEST,
+        Some("replacement_id"),
+    );
+    let done = ok(
+        del(
+            &desk,
+            &format!("/api/ticket_types/{any_a}?replacement_id={any_b}"),
+        ),
+        StatusCode::OK,
+    );
+    let at = position(&done);
+    assert_eq!(listed(&desk, &format!("type={any_b}"), at), vec![number]);
+    assert!(listed(&desk, &format!("type={any_a}"), at).is_empty());
+    // A type nothing uses any more is deleted outright; one that allows a subset can be
+    // replaced by one that allows any.
+    ok(
+        del(
+            &desk,
+            &format!("/api/ticket_types/{urgent_only}?replacement_id={any_b}"),
+        ),
+        StatusCode::OK,
+    );
+}

@@ -76,7 +76,7 @@ use crate::{Changes, MemoryIndex, Projection, ProjectionError, ProjectionView};
 /// The projection's name (its trees and its status line).
 pub const NAME: &str = "views";
 /// The projection's version: bump to rebuild at start-up after a change of meaning.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 const STREAM_COUNT: &[u8] = b"k";
 /// Prefix of summaries.

@@ -19,6 +19,7 @@ use ledgerdesk_core::directory::{
     location::LocationEvent,
     priority::PriorityEvent,
     status::StatusEvent,
+    ticket_type::TicketTypeEvent,
 };
 use ledgerdesk_core::{DomainEvent, RecordedEvent, StreamKind};
 use ulid::Ulid;
@@ -54,6 +55,8 @@ pub(crate) enum Target {
     Location,
     /// The closure code.
     ClosureCode,
+    /// The ticket type (the ticket keeps its kind: types carry none).
+    TicketType,
 }
 
 /// A delete with a replacement: what moves, from which id to which.
@@ -104,6 +107,10 @@ pub(crate) fn replacement(record: &RecordedEvent) -> Result<Option<Replacement>,
         },
         StreamKind::Category => match decode::<CategoryEvent>(record)? {
             CategoryEvent::Deleted(r) => r.replacement_id.map(|n| (Target::Category, n)),
+            _ => None,
+        },
+        StreamKind::TicketType => match decode::<TicketTypeEvent>(record)? {
+            TicketTypeEvent::Deleted(r) => r.replacement_id.map(|n| (Target::TicketType, n)),
             _ => None,
         },
         StreamKind::Location => match decode::<LocationEvent>(record)? {
@@ -181,6 +188,13 @@ pub(crate) fn rewrite(s: &TicketSummary, r: &Replacement) -> Option<TicketSummar
         Target::Impact => swap(&mut out.impact_id, old, new),
         Target::Location => swap(&mut out.location_id, old, new),
         Target::ClosureCode => swap(&mut out.closure_code_id, old, new),
+        Target::TicketType => {
+            let hit = out.type_id == old;
+            if hit {
+                out.type_id = new;
+            }
+            hit
+        }
     };
     changed.then_some(out)
 }

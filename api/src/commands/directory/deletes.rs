@@ -1,15 +1,19 @@
 //! Deleting what tickets refer to (admins): `DELETE /api/groups/{id}`,
-//! `DELETE /api/priorities/{id}`, `DELETE /api/statuses/{id}`, each with an optional
+//! `DELETE /api/priorities/{id}`, `DELETE /api/statuses/{id}`,
+//! `DELETE /api/ticket_types/{id}`, each with an optional
 //! `?replacement_id=`. The domain refuses (409 `still_referenced`) a delete that tickets
 //! still need unless a replacement is named; the count comes from the ticket views once they
 //! reflect the whole log ([`super::ticket_references`]). The replacement must exist (400),
-//! and a status's replacement must have the same category.
+//! a status's replacement must have the same category, and a ticket type's must allow every
+//! priority the deleted type allows (so the tickets that move keep a priority their type
+//! allows).
 
 use actix_web::{delete, web, HttpRequest, HttpResponse};
 use ledgerdesk_core::aggregate::Aggregate;
 use ledgerdesk_core::directory::group::{GroupAggregate, GroupCommand};
 use ledgerdesk_core::directory::priority::{PriorityAggregate, PriorityCommand};
 use ledgerdesk_core::directory::status::{StatusAggregate, StatusCommand};
+use ledgerdesk_core::directory::ticket_type::{TicketTypeAggregate, TicketTypeCommand};
 use ledgerdesk_core::directory::Lifecycle;
 use ledgerdesk_core::{StreamId, StreamKind};
 use ledgerdesk_projections::views::TicketFilter;
@@ -157,4 +161,59 @@ pub async fn delete_status(
     };
     let stream = StreamId::new(StreamKind::Status, id);
     run::<StatusAggregate>(&state, &caller, &req, stream, command, None, None).await
+}
+
+/// Deletes a ticket type (admins). Its tickets keep their kind; a replacement must allow
+/// every priority the deleted type allows (a type that allows any priority can only be
+/// replaced by another that does), 400 on `replacement_id` otherwise.
+#[utoipa::path(tag = "catalogue", security(("bearer" = [])),
+    params(("id" = String, Path, description = "`tickettype-ULID` or ULID"), Replacement,
+        CommandHeaders),
+    responses(DirectoryResponses))]
+#[delete("/ticket_types/{id}")]
+pub async fn delete_ticket_type(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<Replacement>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ADMINS)?;
+    let id = parse_id(&path, StreamKind::TicketType, "id")?;
+    let replacement_id = query.id(StreamKind::TicketType)?;
+    let other = live_replacement::<TicketTypeAggregate>(
+        &state,
+        StreamKind::TicketType,
+        replacement_id,
+        |t| t.lifecycle,
+    )
+    .await?;
+    if let Some(other) = other {
+        let stream = StreamId::new(StreamKind::TicketType, id);
+        let (this, _) = state
+            .commands
+            .load::<TicketTypeAggregate>(stream)
+            .await
+            .map_err(|e| ApiError::internal("loading the ticket type", e))?;
+        let allows_all = |wanted: &std::collections::BTreeSet<Ulid>| {
+            other.priority_ids.is_empty()
+                || (!wanted.is_empty() && wanted.is_subset(&other.priority_ids))
+        };
+        if !allows_all(&this.priority_ids) {
+            return Err(ApiError::invalid(
+                "the replacement type does not allow every priority this type allows",
+            )
+            .with_field("replacement_id"));
+        }
+    }
+    let filter = TicketFilter {
+        ticket_type: Some(id),
+        ..TicketFilter::default()
+    };
+    let command = TicketTypeCommand::Delete {
+        open_ticket_references: ticket_references(&state, &filter).await?,
+        replacement_id,
+    };
+    let stream = StreamId::new(StreamKind::TicketType, id);
+    run::<TicketTypeAggregate>(&state, &caller, &req, stream, command, None, None).await
 }

@@ -113,6 +113,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(news::update_news)
         .service(news::reopen_news)
         .service(news::update_notice)
+        .service(deletes::delete_ticket_type)
         .service(references::delete_company)
         .service(references::delete_location)
         .service(references::delete_calendar)
