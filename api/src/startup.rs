@@ -42,7 +42,16 @@ impl Application {
     /// Opens everything and binds. Prints the bound address, and on first start the admin's
     /// credentials, to stdout.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let store = SledEventStore::open(&config.data_dir, StoreConfig::default())
+        Self::build_with_store(config, StoreConfig::default()).await
+    }
+
+    /// [`Application::build`] with the log's own settings: for tests that make the disk fail
+    /// under a running server (`StoreConfig::sync_hook`).
+    pub async fn build_with_store(
+        config: Config,
+        store_config: StoreConfig,
+    ) -> anyhow::Result<Application> {
+        let store = SledEventStore::open(&config.data_dir, store_config)
             .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
         let commands = CommandService::new(Arc::new(store.clone()), STATE_CACHE_STREAMS);
         let projections =

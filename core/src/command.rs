@@ -10,7 +10,10 @@
 //! Idempotency: with an idempotency key, event ids are derived from the key, and the service
 //! first looks for the first of them in the log. If it is there, the command already ran: the
 //! original result comes back (`duplicate`), and `decide` is not asked again (it would now
-//! refuse, e.g. "already exists").
+//! refuse, e.g. "already exists"). A run whose append failed after it was applied (the disk
+//! failed to sync; its caller got an error) is found the same way once the disk recovers: the
+//! retry's append names the key's event ids, the store says they are there already, and the
+//! first run's result is answered.
 
 use std::any::Any;
 use std::num::NonZeroUsize;
@@ -256,6 +259,19 @@ impl<S: EventStore + ?Sized> CommandService<S> {
                         duplicate: result.duplicate,
                     });
                 }
+                // The key's events are in the log but not as this append: an earlier run
+                // that was applied while the disk failed (its caller got an error), made
+                // durable since. Its result is the answer to this retry.
+                Err(StoreError::IdempotencyMismatch { event_id }) => {
+                    if let Some(key) = &options.idempotency_key {
+                        if let Some(done) = self.find_previous::<A>(key).await? {
+                            return Ok(done);
+                        }
+                    }
+                    return Err(CommandError::Store(StoreError::IdempotencyMismatch {
+                        event_id,
+                    }));
+                }
                 Err(StoreError::Conflict { .. }) if options.if_match.is_none() => continue,
                 Err(StoreError::Conflict { current, .. }) => {
                     return Err(CommandError::VersionMismatch {
@@ -453,6 +469,55 @@ mod tests {
             (first.version, first.position, first.stream_number)
         );
         assert_eq!(retry.events, first.events);
+        assert_eq!(svc.store().head(), 1);
+    }
+
+    /// A create whose append was applied but never confirmed (the sync failed: the caller got
+    /// an error) is answered to its retry once the disk recovers, though the retry names
+    /// another new stream: one setting, the first run's.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_retry_after_a_failed_sync_answers_the_run_the_store_kept() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let failing = Arc::new(AtomicBool::new(false));
+        let flag = failing.clone();
+        let config = StoreConfig {
+            sync_hook: Some(Arc::new(move || {
+                if flag.load(Ordering::SeqCst) {
+                    Err(std::io::Error::other("No space left on device"))
+                } else {
+                    Ok(())
+                }
+            })),
+            ..StoreConfig::default()
+        };
+        let store = SledEventStore::open(dir.path(), config).unwrap();
+        let svc = CommandService::new(Arc::new(store), 16);
+        let options = || CommandOptions {
+            idempotency_key: Some("user-1:create-setting-7".to_owned()),
+            ..CommandOptions::default()
+        };
+        failing.store(true, Ordering::SeqCst);
+        let first_stream = StreamId::generate(StreamKind::Setting);
+        let failed = svc
+            .execute::<SettingAggregate>(first_stream, &set("gen:y", 7), &ctx(), options())
+            .await;
+        assert!(matches!(failed, Err(CommandError::Store(_))), "{failed:?}");
+        assert_eq!(svc.store().head(), 0, "nothing unconfirmed is visible");
+
+        failing.store(false, Ordering::SeqCst);
+        let retry = svc
+            .execute::<SettingAggregate>(
+                StreamId::generate(StreamKind::Setting),
+                &set("gen:y", 7),
+                &ctx(),
+                options(),
+            )
+            .await
+            .unwrap();
+        assert!(retry.duplicate);
+        assert_eq!(retry.stream, first_stream);
+        assert_eq!((retry.version, retry.position), (1, 1));
         assert_eq!(svc.store().head(), 1);
     }
 
