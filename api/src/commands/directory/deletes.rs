@@ -26,32 +26,54 @@ use crate::commands::tickets::CommandHeaders;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The state of the `?replacement_id=` entity of `kind`, after checking it is live (400 on
-/// `replacement_id` otherwise); `None` when no replacement was named.
-pub(super) async fn live_replacement<A>(
+/// What a delete with an optional `?replacement_id=` starts from: the id in the path, the
+/// replacement's id, and the replacement's state once checked live.
+pub(super) struct DeleteTarget<S> {
+    /// The entity to delete.
+    pub id: Ulid,
+    /// The `?replacement_id=`, if any.
+    pub replacement_id: Option<Ulid>,
+    /// The replacement's state (for checks beyond "live": a status's category...).
+    pub replacement: Option<S>,
+}
+
+/// Reads a delete's target of `kind` from `path` and its `?replacement_id=` from `query`, and
+/// checks the replacement is live (400 on `replacement_id` otherwise).
+pub(super) async fn delete_target<A>(
     state: &AppState,
+    path: &str,
+    query: &Replacement,
     kind: StreamKind,
-    replacement: Option<Ulid>,
     lifecycle: impl Fn(&A::State) -> Lifecycle,
-) -> Result<Option<A::State>, ApiError>
+) -> Result<DeleteTarget<A::State>, ApiError>
 where
     A: Aggregate,
     A::State: Send + Sync + 'static,
 {
-    let Some(id) = replacement else {
-        return Ok(None);
+    let id = parse_id(path, kind, "id")?;
+    let replacement_id = query.id(kind)?;
+    let Some(other) = replacement_id else {
+        return Ok(DeleteTarget {
+            id,
+            replacement_id,
+            replacement: None,
+        });
     };
     let (found, _) = state
         .commands
-        .load::<A>(StreamId::new(kind, id))
+        .load::<A>(StreamId::new(kind, other))
         .await
         .map_err(|e| ApiError::internal("loading the replacement", e))?;
     if lifecycle(&found) != Lifecycle::Active {
         return Err(
-            ApiError::invalid(format!("no {} {id}", kind.as_str())).with_field("replacement_id")
+            ApiError::invalid(format!("no {} {other}", kind.as_str())).with_field("replacement_id")
         );
     }
-    Ok(Some(found))
+    Ok(DeleteTarget {
+        id,
+        replacement_id,
+        replacement: Some(found),
+    })
 }
 
 /// Deletes a group (admins).
@@ -68,9 +90,9 @@ pub async fn delete_group(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::Group, "id")?;
-    let replacement_id = query.id(StreamKind::Group)?;
-    live_replacement::<GroupAggregate>(&state, StreamKind::Group, replacement_id, |g| g.lifecycle)
+    let DeleteTarget {
+        id, replacement_id, ..
+    } = delete_target::<GroupAggregate>(&state, &path, &query, StreamKind::Group, |x| x.lifecycle)
         .await?;
     let filter = TicketFilter {
         group: Some(Some(id)),
@@ -98,10 +120,10 @@ pub async fn delete_priority(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::Priority, "id")?;
-    let replacement_id = query.id(StreamKind::Priority)?;
-    live_replacement::<PriorityAggregate>(&state, StreamKind::Priority, replacement_id, |p| {
-        p.lifecycle
+    let DeleteTarget {
+        id, replacement_id, ..
+    } = delete_target::<PriorityAggregate>(&state, &path, &query, StreamKind::Priority, |x| {
+        x.lifecycle
     })
     .await?;
     let filter = TicketFilter {
@@ -130,13 +152,14 @@ pub async fn delete_status(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::Status, "id")?;
-    let replacement_id = query.id(StreamKind::Status)?;
-    let other =
-        live_replacement::<StatusAggregate>(&state, StreamKind::Status, replacement_id, |s| {
-            s.lifecycle
-        })
-        .await?;
+    let DeleteTarget {
+        id,
+        replacement_id,
+        replacement: other,
+    } = delete_target::<StatusAggregate>(&state, &path, &query, StreamKind::Status, |x| {
+        x.lifecycle
+    })
+    .await?;
     if let Some(other) = other {
         let (this, _) = state
             .commands
@@ -179,14 +202,13 @@ pub async fn delete_ticket_type(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::TicketType, "id")?;
-    let replacement_id = query.id(StreamKind::TicketType)?;
-    let other = live_replacement::<TicketTypeAggregate>(
-        &state,
-        StreamKind::TicketType,
+    let DeleteTarget {
+        id,
         replacement_id,
-        |t| t.lifecycle,
-    )
+        replacement: other,
+    } = delete_target::<TicketTypeAggregate>(&state, &path, &query, StreamKind::TicketType, |x| {
+        x.lifecycle
+    })
     .await?;
     if let Some(other) = other {
         let stream = StreamId::new(StreamKind::TicketType, id);

@@ -28,7 +28,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use ulid::Ulid;
 
-use super::deletes::live_replacement;
+use super::deletes::{delete_target, DeleteTarget};
 use super::removals::{directory_entries, referring};
 use super::{run, ticket_references, DirectoryResponses, Replacement, ADMINS};
 use crate::auth::Caller;
@@ -75,9 +75,9 @@ pub async fn delete_company(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::Company, "id")?;
-    let replacement_id = query.id(StreamKind::Company)?;
-    live_replacement::<CompanyAggregate>(&state, StreamKind::Company, replacement_id, |x| {
+    let DeleteTarget {
+        id, replacement_id, ..
+    } = delete_target::<CompanyAggregate>(&state, &path, &query, StreamKind::Company, |x| {
         x.lifecycle
     })
     .await?;
@@ -104,9 +104,9 @@ pub async fn delete_location(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::Location, "id")?;
-    let replacement_id = query.id(StreamKind::Location)?;
-    live_replacement::<LocationAggregate>(&state, StreamKind::Location, replacement_id, |x| {
+    let DeleteTarget {
+        id, replacement_id, ..
+    } = delete_target::<LocationAggregate>(&state, &path, &query, StreamKind::Location, |x| {
         x.lifecycle
     })
     .await?;
@@ -150,9 +150,9 @@ pub async fn delete_calendar(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::Calendar, "id")?;
-    let replacement_id = query.id(StreamKind::Calendar)?;
-    live_replacement::<CalendarAggregate>(&state, StreamKind::Calendar, replacement_id, |x| {
+    let DeleteTarget {
+        id, replacement_id, ..
+    } = delete_target::<CalendarAggregate>(&state, &path, &query, StreamKind::Calendar, |x| {
         x.lifecycle
     })
     .await?;
@@ -182,13 +182,14 @@ pub async fn delete_category(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::Category, "id")?;
-    let replacement_id = query.id(StreamKind::Category)?;
-    let other =
-        live_replacement::<CategoryAggregate>(&state, StreamKind::Category, replacement_id, |x| {
-            x.lifecycle
-        })
-        .await?;
+    let DeleteTarget {
+        id,
+        replacement_id,
+        replacement: other,
+    } = delete_target::<CategoryAggregate>(&state, &path, &query, StreamKind::Category, |x| {
+        x.lifecycle
+    })
+    .await?;
     if let Some(other) = other {
         // Tickets keep their path with the node swapped in place: a sibling keeps it a path.
         let (this, _) = state

@@ -29,7 +29,7 @@ use ledgerdesk_projections::views::TicketFilter;
 use ulid::Ulid;
 
 use super::catalogue::item_kind;
-use super::deletes::live_replacement;
+use super::deletes::{delete_target, DeleteTarget};
 use super::{run, ticket_references, DirectoryResponses, Replacement, ADMINS};
 use crate::auth::Caller;
 use crate::commands::parse_id;
@@ -96,9 +96,9 @@ pub async fn delete_helpdesk(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::HelpDesk, "id")?;
-    let replacement_id = query.id(StreamKind::HelpDesk)?;
-    live_replacement::<HelpDeskAggregate>(&state, StreamKind::HelpDesk, replacement_id, |x| {
+    let DeleteTarget {
+        id, replacement_id, ..
+    } = delete_target::<HelpDeskAggregate>(&state, &path, &query, StreamKind::HelpDesk, |x| {
         x.lifecycle
     })
     .await?;
@@ -131,9 +131,9 @@ pub async fn delete_role(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::Role, "id")?;
-    let replacement_id = query.id(StreamKind::Role)?;
-    live_replacement::<RoleAggregate>(&state, StreamKind::Role, replacement_id, |x| x.lifecycle)
+    let DeleteTarget {
+        id, replacement_id, ..
+    } = delete_target::<RoleAggregate>(&state, &path, &query, StreamKind::Role, |x| x.lifecycle)
         .await?;
     let users = directory_entries(&state, StreamKind::User).await?;
     let command = RoleCommand::Delete {
@@ -159,9 +159,9 @@ pub async fn delete_department(
     query: web::Query<Replacement>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(ADMINS)?;
-    let id = parse_id(&path, StreamKind::Department, "id")?;
-    let replacement_id = query.id(StreamKind::Department)?;
-    live_replacement::<DepartmentAggregate>(&state, StreamKind::Department, replacement_id, |x| {
+    let DeleteTarget {
+        id, replacement_id, ..
+    } = delete_target::<DepartmentAggregate>(&state, &path, &query, StreamKind::Department, |x| {
         x.lifecycle
     })
     .await?;
@@ -201,9 +201,9 @@ pub async fn delete_item(
     let (kind, id) = path.into_inner();
     let kind = item_kind(&kind)?;
     let stream_kind = kind.stream_kind();
-    let id = parse_id(&id, stream_kind, "id")?;
-    let replacement_id = query.id(stream_kind)?;
-    live_replacement::<ItemAggregate>(&state, stream_kind, replacement_id, |x| x.lifecycle).await?;
+    let DeleteTarget {
+        id, replacement_id, ..
+    } = delete_target::<ItemAggregate>(&state, &id, &query, stream_kind, |x| x.lifecycle).await?;
     let mut filter = TicketFilter::default();
     match kind {
         ItemKind::Source => filter.source = Some(Some(id)),
