@@ -4,9 +4,11 @@
 //! checkpoint under `0xFF`. One tree means one atomic batch for a chunk's changes and its
 //! checkpoint.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
 use std::sync::Arc;
 
+use crate::overlay::Overlay;
 use crate::{MemoryIndex, ProjectionError};
 
 /// One committed write of a chunk, as a [`MemoryIndex`] sees it: the data key (without the
@@ -30,6 +32,8 @@ pub(crate) fn data_key(key: &[u8]) -> Vec<u8> {
 /// tree: reads see earlier writes, and a key written many times is written to sled once.
 pub struct Changes<'a> {
     tree: &'a sled::Tree,
+    /// A live model's applied writes not yet in `tree`: read before it.
+    overlay: Option<&'a Overlay>,
     /// By user key (without the data prefix).
     pending: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// Roughly what `pending` holds, in bytes.
@@ -37,11 +41,21 @@ pub struct Changes<'a> {
 }
 
 impl<'a> Changes<'a> {
+    /// Changes over what `tree` holds (a rebuild's window).
     pub(crate) fn new(tree: &'a sled::Tree) -> Changes<'a> {
         Changes {
             tree,
+            overlay: None,
             pending: BTreeMap::new(),
             bytes: 0,
+        }
+    }
+
+    /// Changes over a live model: what `overlay` holds, then `tree`.
+    pub(crate) fn over(tree: &'a sled::Tree, overlay: &'a Overlay) -> Changes<'a> {
+        Changes {
+            overlay: Some(overlay),
+            ..Changes::new(tree)
         }
     }
 
@@ -49,6 +63,14 @@ impl<'a> Changes<'a> {
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
         if let Some(v) = self.pending.get(key) {
             return Ok(v.clone());
+        }
+        self.stored(key)
+    }
+
+    /// The value of `key` before this chunk: the overlay's, else the tree's.
+    fn stored(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
+        if let Some(v) = self.overlay.and_then(|o| o.get(key)) {
+            return Ok(v);
         }
         Ok(self.tree.get(data_key(key))?.map(|v| v.to_vec()))
     }
@@ -86,11 +108,7 @@ impl<'a> Changes<'a> {
         }
         let mut value = match self.pending.get(key) {
             Some(_) => Vec::new(),
-            None => self
-                .tree
-                .get(data_key(key))?
-                .map(|v| v.to_vec())
-                .unwrap_or_default(),
+            None => self.stored(key)?.unwrap_or_default(),
         };
         value.extend_from_slice(record);
         self.insert(key, value);
@@ -115,6 +133,12 @@ impl<'a> Changes<'a> {
             let (k, _) = item?;
             keys.insert(k[1..].to_vec(), true);
         }
+        if let Some(overlay) = self.overlay {
+            let (from, to) = prefix_bounds(prefix);
+            for (k, v) in overlay.range(&from, &to, false, usize::MAX) {
+                keys.insert(k, v.is_some());
+            }
+        }
         for (k, v) in self.pending.range(prefix.to_vec()..) {
             if !k.starts_with(prefix) {
                 break;
@@ -137,6 +161,19 @@ impl<'a> Changes<'a> {
 /// What a pending write costs beyond its key and value (map node, vectors).
 const PER_KEY_OVERHEAD: usize = 64;
 
+/// The user keys starting with `prefix`, as bounds.
+fn prefix_bounds(prefix: &[u8]) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let mut end = prefix.to_vec();
+    // The smallest key greater than every key starting with the prefix.
+    while let Some(last) = end.pop() {
+        if last < 0xFF {
+            end.push(last + 1);
+            return (Bound::Included(prefix.to_vec()), Bound::Excluded(end));
+        }
+    }
+    (Bound::Included(prefix.to_vec()), Bound::Unbounded)
+}
+
 /// A sled batch of `writes` (data keys), with `checkpoint` when given.
 pub(crate) fn batch_of(writes: &[Write], checkpoint: Option<u64>) -> sled::Batch {
     let mut batch = sled::Batch::default();
@@ -152,15 +189,32 @@ pub(crate) fn batch_of(writes: &[Write], checkpoint: Option<u64>) -> sled::Batch
     batch
 }
 
-/// A read-only view of a projection's committed model, as of `position`.
+/// A read-only view of a projection's model, as of `position` (or later).
 #[derive(Clone)]
 pub struct ProjectionView {
     pub(crate) tree: sled::Tree,
+    /// A live model's applied writes not yet in `tree`.
+    pub(crate) overlay: Option<Overlay>,
     pub(crate) position: u64,
     pub(crate) memory: Option<Arc<dyn MemoryIndex>>,
 }
 
+/// Overlay entries fetched per step of a scan.
+const SCAN_STEP: usize = 256;
+
+type TreeIter = Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>>;
+
 impl ProjectionView {
+    /// A view of what `tree` holds, as of `position` (a stored model: tests, index loads).
+    pub(crate) fn of_tree(tree: sled::Tree, position: u64) -> ProjectionView {
+        ProjectionView {
+            tree,
+            overlay: None,
+            position,
+            memory: None,
+        }
+    }
+
     /// The model's in-memory index, when it keeps one of type `T`.
     pub fn memory<T: MemoryIndex>(&self) -> Option<&T> {
         self.memory.as_deref()?.as_any().downcast_ref::<T>()
@@ -173,6 +227,9 @@ impl ProjectionView {
 
     /// The value of `key`.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
+        if let Some(v) = self.overlay.as_ref().and_then(|o| o.get(key)) {
+            return Ok(v);
+        }
         Ok(self.tree.get(data_key(key))?.map(|v| v.to_vec()))
     }
 
@@ -184,42 +241,114 @@ impl ProjectionView {
         after: Option<&[u8]>,
         reverse: bool,
     ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), ProjectionError>> + '_ {
-        let p = data_key(prefix);
-        let mut end = p.clone();
-        // The smallest key greater than every key starting with the prefix.
-        while let Some(last) = end.pop() {
-            if last < 0xFF {
-                end.push(last + 1);
-                break;
-            }
-        }
-        let range: (std::ops::Bound<Vec<u8>>, std::ops::Bound<Vec<u8>>) = match (after, reverse) {
-            (Some(a), false) => (std::ops::Bound::Excluded(data_key(a)), bound_end(&end)),
-            (Some(a), true) => (
-                std::ops::Bound::Included(p.clone()),
-                std::ops::Bound::Excluded(data_key(a)),
-            ),
-            (None, _) => (std::ops::Bound::Included(p.clone()), bound_end(&end)),
+        let (start, end) = prefix_bounds(prefix);
+        let (from, to) = match (after, reverse) {
+            (Some(a), false) => (Bound::Excluded(a.to_vec()), end),
+            (Some(a), true) => (start, Bound::Excluded(a.to_vec())),
+            (None, _) => (start, end),
         };
-        let iter = self.tree.range(range);
-        let iter: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = if reverse {
+        let in_tree = |b: &Bound<Vec<u8>>| match b {
+            Bound::Included(k) => Bound::Included(data_key(k)),
+            Bound::Excluded(k) => Bound::Excluded(data_key(k)),
+            // The end of the data keys: the checkpoint's prefix.
+            Bound::Unbounded => Bound::Excluded(vec![DATA + 1]),
+        };
+        let iter = self.tree.range((in_tree(&from), in_tree(&to)));
+        let tree: TreeIter = if reverse {
             Box::new(iter.rev())
         } else {
             Box::new(iter)
         };
-        iter.filter(move |item| item.as_ref().map_or(true, |(k, _)| k.starts_with(&p)))
-            .map(|item| {
-                let (k, v) = item?;
-                Ok((k[1..].to_vec(), v.to_vec()))
-            })
+        MergedScan {
+            tree: tree.peekable(),
+            overlay: self.overlay.clone(),
+            buffered: VecDeque::new(),
+            from,
+            to,
+            reverse,
+            overlay_done: self.overlay.is_none(),
+        }
     }
 }
 
-fn bound_end(end: &[u8]) -> std::ops::Bound<Vec<u8>> {
-    if end.is_empty() {
-        std::ops::Bound::Unbounded
-    } else {
-        std::ops::Bound::Excluded(end.to_vec())
+/// A scan of the tree with the overlay's entries laid over it (newer values replace the
+/// tree's, removals hide them), fetching the overlay a step at a time.
+struct MergedScan {
+    tree: std::iter::Peekable<TreeIter>,
+    overlay: Option<Overlay>,
+    buffered: VecDeque<(Vec<u8>, Option<Vec<u8>>)>,
+    /// What is left of the range, in user keys: the overlay resumes from here.
+    from: Bound<Vec<u8>>,
+    to: Bound<Vec<u8>>,
+    reverse: bool,
+    overlay_done: bool,
+}
+
+impl MergedScan {
+    /// The next overlay entry, fetching another step when the buffer is empty.
+    fn peek_overlay(&mut self) -> Option<&(Vec<u8>, Option<Vec<u8>>)> {
+        if self.buffered.is_empty() && !self.overlay_done {
+            if let Some(overlay) = &self.overlay {
+                let step = overlay.range(&self.from, &self.to, self.reverse, SCAN_STEP);
+                self.overlay_done = step.len() < SCAN_STEP;
+                if let Some((last, _)) = step.last() {
+                    if self.reverse {
+                        self.to = Bound::Excluded(last.clone());
+                    } else {
+                        self.from = Bound::Excluded(last.clone());
+                    }
+                }
+                self.buffered.extend(step);
+            }
+        }
+        self.buffered.front()
+    }
+}
+
+impl Iterator for MergedScan {
+    type Item = Result<(Vec<u8>, Vec<u8>), ProjectionError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let reverse = self.reverse;
+            let overlay_key = self.peek_overlay().map(|(k, _)| k.clone());
+            let tree_key = match self.tree.peek() {
+                Some(Ok((k, _))) => Some(k[1..].to_vec()),
+                Some(Err(_)) => {
+                    return match self.tree.next() {
+                        Some(Err(e)) => Some(Err(e.into())),
+                        _ => None,
+                    };
+                }
+                None => None,
+            };
+            let overlay_first = match (&overlay_key, &tree_key) {
+                (Some(o), Some(t)) => {
+                    if reverse {
+                        o >= t
+                    } else {
+                        o <= t
+                    }
+                }
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if overlay_first {
+                if overlay_key == tree_key {
+                    self.tree.next();
+                }
+                let (k, v) = self.buffered.pop_front()?;
+                match v {
+                    Some(v) => return Some(Ok((k, v))),
+                    None => continue,
+                }
+            }
+            let (k, v) = match self.tree.next()? {
+                Ok(kv) => kv,
+                Err(e) => return Some(Err(e.into())),
+            };
+            return Some(Ok((k[1..].to_vec(), v.to_vec())));
+        }
     }
 }
 
@@ -235,11 +364,13 @@ pub(crate) fn checkpoint(tree: &sled::Tree) -> Result<u64, ProjectionError> {
 }
 
 /// BLAKE3 over every data key and value in order: equal digests mean equal models.
-pub(crate) fn digest(tree: &sled::Tree) -> Result<String, ProjectionError> {
+pub(crate) fn digest(view: &ProjectionView) -> Result<String, ProjectionError> {
     let mut h = blake3::Hasher::new();
-    for item in tree.scan_prefix([DATA]) {
+    for item in view.scan(&[], None, false) {
         let (k, v) = item?;
-        h.update(&(k.len() as u64).to_le_bytes());
+        // The stored key, with its data prefix: digests stay what they were.
+        h.update(&(k.len() as u64 + 1).to_le_bytes());
+        h.update(&[DATA]);
         h.update(&k);
         h.update(&(v.len() as u64).to_le_bytes());
         h.update(&v);

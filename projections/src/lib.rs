@@ -21,6 +21,7 @@ pub mod history;
 pub mod kb;
 mod kv;
 pub mod news;
+mod overlay;
 mod registry;
 mod runner;
 pub mod sla;

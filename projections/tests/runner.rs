@@ -199,6 +199,7 @@ fn a_version_bump_rebuilds_while_the_old_model_is_served() {
         append(&store, a, &["x", "yy"]).await;
         let v1 = ProjectionRunner::open(store.clone(), vec![Counter::new(1)]).unwrap();
         v1.catch_up().await.unwrap();
+        v1.store_all().await.unwrap();
         let old_digest = v1.digest("counter").unwrap();
         drop(v1);
 
@@ -286,8 +287,13 @@ proptest! {
                 let types: Vec<&str> = types.iter().map(String::as_str).collect();
                 append(&store, streams[*s], &types).await;
                 if i % 3 == 0 {
-                    // Catch up with what exists now, then drop the runner: a stop mid-history.
-                    ProjectionRunner::open(store.clone(), vec![Counter::new(1)]).unwrap().catch_up().await.unwrap();
+                    // Catch up with what exists now, then drop the runner: a clean stop
+                    // (what was applied is stored) or a crash (what is only in memory is lost).
+                    let runner = ProjectionRunner::open(store.clone(), vec![Counter::new(1)]).unwrap();
+                    runner.catch_up().await.unwrap();
+                    if i % 2 == 0 {
+                        runner.store_all().await.unwrap();
+                    }
                 }
             }
             let live = ProjectionRunner::open(store.clone(), vec![Counter::new(1)]).unwrap();

@@ -177,6 +177,10 @@ pub(crate) async fn as_of(
                 .catch_up()
                 .await
                 .map_err(|e| Failure::Problem(e.to_string()))?;
+            models
+                .store_all()
+                .await
+                .map_err(|e| Failure::Problem(e.to_string()))?;
             writeln!(
                 out,
                 "{} holds the log up to position {position} ({n} events) and its read models",

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ledgerdesk_core::{EventStore, SledEventStore};
 use serde::Serialize;
@@ -13,22 +13,28 @@ use tokio::task::JoinHandle;
 mod rebuild;
 
 use crate::changes::{self, Changes, ProjectionView};
+use crate::overlay::{Layer, Overlay};
 use crate::registry::{tree_name, Generation, Registry};
 use crate::{MemoryIndex, Projection, ProjectionError};
 
-/// Events read per step. A live model writes what it applied as soon as it has caught up with
-/// the head, so a query waiting for its own write is not held behind a long batch.
+/// Events read per step. A live model publishes what it applied as soon as it has caught up
+/// with the head, so a query waiting for its own write is not held behind a long batch.
 const READ_CHUNK: usize = 2_000;
 /// Events read per step while rebuilding.
 const CATCH_UP_CHUNK: usize = 5_000;
-/// While a live model is behind, it applies steps until its pending writes reach this many
-/// keys, then writes them in one batch with the checkpoint (the writes of a ticket's events
-/// collapse meanwhile; one batch keeps each event applied exactly once).
+/// While a live model is behind, it applies steps until their writes reach this many keys,
+/// then publishes them at once (the writes of a ticket's events collapse meanwhile).
 const LIVE_WINDOW_KEYS: usize = 20_000;
-/// A live model whose events changed nothing (a ticket event for the KB model) advances in
-/// memory only, and writes its checkpoint once it is this many events past the stored one:
-/// re-applying such events after a crash changes nothing either, so exactly-once holds, and
-/// most models no longer write a batch for every chunk of the log.
+/// A live model publishes each step to its in-memory [`Overlay`] and stores the overlay in
+/// one sled batch with its checkpoint once the oldest unstored write is this old...
+const STORE_AFTER: Duration = Duration::from_millis(100);
+/// ...or once the overlay holds this many keys (a batch this size holds sled's process-wide
+/// write lock for a few milliseconds). Hot keys (a history block, a day's counters) are
+/// written once per batch instead of once per group commit.
+const STORE_KEYS: usize = 4_000;
+/// A live model whose events changed nothing (a ticket event for the KB model) stores its
+/// checkpoint once it is this many events past the stored one: re-applying such events after
+/// a crash changes nothing either, so exactly-once holds.
 const IDLE_CHECKPOINT_EVERY: u64 = 10_000;
 
 /// How far a rebuild has come.
@@ -69,15 +75,19 @@ pub struct WaitError {
     pub positions: Vec<(&'static str, u64)>,
 }
 
-/// A generation of a model: its tree, and the in-memory index derived from it if it has one.
+/// A generation of a model: its tree, the writes applied but not yet stored, and the
+/// in-memory index derived from both if it has one.
 #[derive(Clone)]
 struct Model {
     tree: sled::Tree,
     generation: Generation,
     memory: Option<Arc<dyn MemoryIndex>>,
-    /// The position applied: the stored checkpoint, or past it by events that wrote nothing
-    /// (see [`IDLE_CHECKPOINT_EVERY`]).
+    /// Applied writes not yet in `tree` (a live model's; a rebuild writes its windows).
+    overlay: Overlay,
+    /// The position applied: the overlay and the tree together reflect it.
     applied: Arc<AtomicU64>,
+    /// The checkpoint stored in `tree`.
+    stored: Arc<AtomicU64>,
 }
 
 impl Model {
@@ -90,22 +100,78 @@ impl Model {
         indexes: bool,
     ) -> Result<Model, ProjectionError> {
         let checkpoint = changes::checkpoint(&tree)?;
-        let view = ProjectionView {
-            position: checkpoint,
-            tree: tree.clone(),
-            memory: None,
-        };
+        let view = ProjectionView::of_tree(tree.clone(), checkpoint);
         let memory = if indexes {
             projection.open_memory(&view)?
         } else {
             None
         };
         Ok(Model {
+            memory,
+            ..Model::unloaded(tree, generation, checkpoint)
+        })
+    }
+
+    /// A model over `tree` (checkpoint `checkpoint`) without its in-memory index.
+    fn unloaded(tree: sled::Tree, generation: Generation, checkpoint: u64) -> Model {
+        Model {
             tree,
             generation,
-            memory,
+            memory: None,
+            overlay: Overlay::default(),
             applied: Arc::new(AtomicU64::new(checkpoint)),
+            stored: Arc::new(AtomicU64::new(checkpoint)),
+        }
+    }
+
+    /// The overlay to store now, with the position it reaches: when `force`d and anything is
+    /// unstored, or when it is due ([`STORE_AFTER`] since `dirty_since`, [`STORE_KEYS`],
+    /// [`IDLE_CHECKPOINT_EVERY`]). `None` while a previous one is still being written. Call
+    /// under the entry's apply lock, so that the layer and the position agree.
+    fn freeze_due(&self, force: bool, dirty_since: Option<Instant>) -> Option<(Arc<Layer>, u64)> {
+        let applied = self.applied.load(Ordering::Acquire);
+        let unstored = applied - self.stored.load(Ordering::Acquire).min(applied);
+        if unstored == 0 || self.overlay.is_flushing() {
+            return None;
+        }
+        let (keys, _) = self.overlay.active_size();
+        let due = force
+            || keys >= STORE_KEYS
+            || unstored >= IDLE_CHECKPOINT_EVERY
+            || (keys > 0 && dirty_since.is_some_and(|t| t.elapsed() >= STORE_AFTER));
+        if !due {
+            return None;
+        }
+        self.overlay.freeze().map(|layer| (layer, applied))
+    }
+
+    /// Writes a frozen layer and its checkpoint in one sled batch, off the async workers, then
+    /// drops the layer (readers find its keys in the tree from then on).
+    async fn store(&self, layer: Arc<Layer>, position: u64) -> Result<(), ProjectionError> {
+        let model = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut batch = sled::Batch::default();
+            for (key, value) in layer.iter() {
+                match value {
+                    Some(v) => batch.insert(changes::data_key(key), v.as_slice()),
+                    None => batch.remove(changes::data_key(key)),
+                }
+            }
+            batch.insert(changes::CHECKPOINT_KEY, &position.to_be_bytes()[..]);
+            model.tree.apply_batch(batch)?;
+            model.stored.store(position, Ordering::Release);
+            model.overlay.release_frozen();
+            Ok(())
         })
+        .await
+        .map_err(|e| ProjectionError::Inconsistent(format!("storing a model stopped: {e}")))?
+    }
+
+    /// Waits until no layer of this model is being written (before its tree is dropped).
+    async fn wait_stored(&self) {
+        while self.overlay.is_flushing() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 }
 
@@ -131,10 +197,6 @@ impl Entry {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
         }
-    }
-
-    fn live_tree(&self) -> sled::Tree {
-        self.live_model().tree
     }
 
     fn set_rebuilding(&self, progress: Option<RebuildProgress>) {
@@ -224,12 +286,7 @@ impl ProjectionRunner {
             let stale = live.version != projection.version();
             // A stale model is rebuilt before anything reads it: do not load its index.
             let model = if stale || indexes == Indexes::Deferred {
-                Model {
-                    tree,
-                    generation: live,
-                    memory: None,
-                    applied: Arc::new(AtomicU64::new(position)),
-                }
+                Model::unloaded(tree, live, position)
             } else {
                 Model::open(projection.as_ref(), tree, live, indexes == Indexes::Now)?
             };
@@ -290,32 +347,113 @@ impl ProjectionRunner {
             }
         }
         entry.loaded.store(true, Ordering::Release);
+        if let Err(e) = self.follow(&entry, &mut shutdown).await {
+            self.fail(&entry, e);
+            return;
+        }
+        // A clean stop stores what is applied, so the next start has nothing to re-apply.
+        if let Err(e) = self.store_entry(&entry, true).await {
+            self.fail(&entry, e);
+        }
+    }
+
+    /// Applies the log as it grows, publishing each step to the overlay at once and storing
+    /// the overlay in the background when it is due; returns on shutdown.
+    async fn follow(
+        &self,
+        entry: &Entry,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), ProjectionError> {
         let mut head = self.store.subscribe();
+        let mut storing: Option<JoinHandle<Result<(), ProjectionError>>> = None;
+        // When the overlay got its oldest unstored write.
+        let mut dirty_since: Option<Instant> = None;
         loop {
             if *shutdown.borrow() {
-                return;
+                if let Some(task) = storing.take() {
+                    join_store(task).await?;
+                }
+                return Ok(());
             }
-            let step = {
+            if storing.as_ref().is_some_and(|t| t.is_finished()) {
+                if let Some(task) = storing.take() {
+                    join_store(task).await?;
+                }
+            }
+            let (step, frozen) = {
                 let _guard = entry.apply.lock().await;
                 let model = entry.live_model();
-                apply_chunk(&self.store, entry.projection.as_ref(), &model).await
-            };
-            match step {
-                Ok(Some(position)) => {
-                    entry.position.send_replace(position);
+                let step = apply_chunk(&self.store, entry.projection.as_ref(), &model).await?;
+                let (keys, _) = model.overlay.active_size();
+                if keys == 0 {
+                    dirty_since = None;
+                } else if dirty_since.is_none() {
+                    dirty_since = Some(Instant::now());
                 }
-                Ok(None) => {
-                    tokio::select! {
-                        changed = head.changed() => if changed.is_err() { return },
-                        _ = shutdown.changed() => {}
+                if keys >= LIVE_WINDOW_KEYS {
+                    // Far behind and the previous layer not yet stored: wait for it, so
+                    // memory holds at most two layers.
+                    if let Some(task) = storing.take() {
+                        join_store(task).await?;
                     }
                 }
-                Err(e) => {
-                    self.fail(&entry, e);
-                    return;
+                let frozen = model
+                    .freeze_due(false, dirty_since)
+                    .map(|(layer, position)| (model, layer, position));
+                (step, frozen)
+            };
+            if let Some((model, layer, position)) = frozen {
+                dirty_since = None;
+                storing = Some(tokio::spawn(
+                    async move { model.store(layer, position).await },
+                ));
+            }
+            match step {
+                Some(position) => {
+                    entry.position.send_replace(position);
+                }
+                None => {
+                    // Wake for the next append, or when the overlay is due to be stored.
+                    let due = dirty_since.map(|t| t + STORE_AFTER).or_else(|| {
+                        storing
+                            .is_some()
+                            .then(|| Instant::now() + Duration::from_millis(5))
+                    });
+                    let sleep = async {
+                        match due {
+                            Some(at) => tokio::time::sleep_until(at.into()).await,
+                            None => std::future::pending().await,
+                        }
+                    };
+                    tokio::select! {
+                        changed = head.changed() => if changed.is_err() { return Ok(()) },
+                        _ = shutdown.changed() => {}
+                        _ = sleep => {}
+                    }
                 }
             }
         }
+    }
+
+    /// Stores `entry`'s overlay now if anything is unstored (`force`), or if it is due by
+    /// size; waits for a store already under way first.
+    async fn store_entry(&self, entry: &Entry, force: bool) -> Result<(), ProjectionError> {
+        let _guard = entry.apply.lock().await;
+        let model = entry.live_model();
+        model.wait_stored().await;
+        if let Some((layer, position)) = model.freeze_due(force, None) {
+            model.store(layer, position).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores every model's applied writes: for the replay tool and tests, after
+    /// [`ProjectionRunner::catch_up`] (a running model stores its own, and on shutdown).
+    pub async fn store_all(&self) -> Result<(), ProjectionError> {
+        for entry in self.entries.iter() {
+            self.store_entry(entry, true).await?;
+        }
+        Ok(())
     }
 
     /// Loads the live model's in-memory index (a deferred open), off the async workers and
@@ -327,9 +465,8 @@ impl ProjectionRunner {
         let started = std::time::Instant::now();
         let memory = tokio::task::spawn_blocking(move || {
             let view = ProjectionView {
-                position: model.applied.load(Ordering::Acquire),
-                tree: model.tree.clone(),
-                memory: None,
+                overlay: Some(model.overlay.clone()),
+                ..ProjectionView::of_tree(model.tree.clone(), model.applied.load(Ordering::Acquire))
             };
             projection.open_memory(&view)
         })
@@ -389,6 +526,11 @@ impl ProjectionRunner {
                 apply_chunk(&self.store, entry.projection.as_ref(), &model).await?
             {
                 entry.position.send_replace(position);
+                // Bounded memory on a long catch-up: store full layers as they come.
+                model.wait_stored().await;
+                if let Some((layer, position)) = model.freeze_due(false, None) {
+                    model.store(layer, position).await?;
+                }
             }
         }
         Ok(self.store.head())
@@ -404,6 +546,7 @@ impl ProjectionRunner {
         let model = entry.live_model();
         Ok(ProjectionView {
             tree: model.tree,
+            overlay: Some(model.overlay),
             position,
             memory: model.memory,
         })
@@ -444,7 +587,12 @@ impl ProjectionRunner {
 
     /// The content digest of `name`'s live model: a rebuild of the same log gives the same.
     pub fn digest(&self, name: &str) -> Result<String, ProjectionError> {
-        changes::digest(&self.entry(name)?.live_tree())
+        let model = self.entry(name)?.live_model();
+        let view = ProjectionView {
+            overlay: Some(model.overlay),
+            ..ProjectionView::of_tree(model.tree, 0)
+        };
+        changes::digest(&view)
     }
 
     /// Every projection's position, failure and rebuild progress.
@@ -465,18 +613,17 @@ impl ProjectionRunner {
     }
 }
 
-/// Applies what follows the model's applied position, up to the head or until the pending
-/// writes reach [`LIVE_WINDOW_KEYS`], writes it in one batch with the new checkpoint, then
-/// tells the in-memory index; `None` when there was nothing to apply. Events that wrote
-/// nothing only move the position in memory, until [`IDLE_CHECKPOINT_EVERY`].
+/// Applies what follows the model's applied position, up to the head or until the writes
+/// reach [`LIVE_WINDOW_KEYS`], and publishes them: to the overlay (queries read it), then to
+/// the in-memory index; `None` when there was nothing to apply. Storing the overlay is the
+/// caller's ([`Model::freeze_due`]).
 async fn apply_chunk(
     store: &SledEventStore,
     projection: &dyn Projection,
     model: &Model,
 ) -> Result<Option<u64>, ProjectionError> {
-    let tree = &model.tree;
     let applied = model.applied.load(Ordering::Acquire);
-    let mut changes = Changes::new(tree);
+    let mut changes = Changes::over(&model.tree, &model.overlay);
     let mut last = applied;
     loop {
         let events = store.read_all(last + 1, READ_CHUNK).await?;
@@ -492,14 +639,18 @@ async fn apply_chunk(
         return Ok(None);
     }
     let writes = changes.into_writes();
-    if !writes.is_empty() || last - changes::checkpoint(tree)? >= IDLE_CHECKPOINT_EVERY {
-        tree.apply_batch(changes::batch_of(&writes, Some(last)))?;
-    }
+    model.overlay.commit(&writes);
     if let Some(memory) = &model.memory {
         memory.committed(&writes, last)?;
     }
     model.applied.store(last, Ordering::Release);
     Ok(Some(last))
+}
+
+/// The outcome of a background store.
+async fn join_store(task: JoinHandle<Result<(), ProjectionError>>) -> Result<(), ProjectionError> {
+    task.await
+        .map_err(|e| ProjectionError::Inconsistent(format!("storing a model stopped: {e}")))?
 }
 
 #[cfg(test)]
@@ -577,7 +728,7 @@ mod tests {
         assert!(!view.tree.contains_key(changes::FLUSHING_KEY).unwrap());
     }
 
-    /// Writes only for events of type "keep".
+    /// Writes only for events of type "keep" (and removes the first on "drop-first").
     struct KeepOnly;
 
     impl Projection for KeepOnly {
@@ -595,6 +746,9 @@ mod tests {
             if event.event_type == "keep" {
                 let key = format!("k/{:020}", event.position);
                 changes.insert(key.as_bytes(), Vec::new());
+            }
+            if event.event_type == "drop-first" {
+                changes.remove(format!("k/{:020}", 1).as_bytes());
             }
             Ok(())
         }
@@ -621,44 +775,105 @@ mod tests {
             .unwrap();
     }
 
-    /// Events that change nothing move a live model's position without a write; the stored
-    /// checkpoint follows with the next write (or after [`IDLE_CHECKPOINT_EVERY`] events), and
-    /// a restart re-applies the idle events to the same model.
+    /// The checkpoint stored in `name`'s live tree.
+    fn stored(runner: &ProjectionRunner, name: &str) -> u64 {
+        changes::checkpoint(&runner.entry(name).unwrap().live_model().tree).unwrap()
+    }
+
+    /// Applied steps are answered from memory before anything is stored; a restart without a
+    /// store re-applies them from the stored checkpoint to the same model, and a store makes
+    /// the tree hold them with their checkpoint.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn events_that_change_nothing_write_no_checkpoint_until_a_write_or_the_limit() {
+    async fn applied_steps_are_answered_from_memory_and_a_restart_reapplies_what_was_not_stored() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledEventStore::open(dir.path(), StoreConfig::default()).unwrap();
         append(&store, "keep", 3).await;
+        append(&store, "skip", 300).await;
         let runner = ProjectionRunner::open(store.clone(), vec![Arc::new(KeepOnly)]).unwrap();
         runner.catch_up().await.unwrap();
-        append(&store, "skip", 300).await;
-        runner.catch_up().await.unwrap();
-        let stored = |runner: &ProjectionRunner| {
-            changes::checkpoint(&runner.entry("keep-only").unwrap().live_tree()).unwrap()
-        };
-        assert_eq!(runner.view("keep-only").unwrap().position(), 303);
-        assert_eq!(stored(&runner), 3, "idle events wrote a checkpoint");
+        let view = runner.view("keep-only").unwrap();
+        assert_eq!(view.position(), 303);
+        assert_eq!(view.scan(b"k/", None, false).count(), 3);
+        assert_eq!(stored(&runner, "keep-only"), 0, "nothing stored yet");
+        assert!(view.tree.scan_prefix([0u8]).next().is_none());
         let digest = runner.digest("keep-only").unwrap();
+        drop((view, runner));
+
+        // As after a crash: the overlay is gone, the stored model is empty at 0.
+        let runner = ProjectionRunner::open(store.clone(), vec![Arc::new(KeepOnly)]).unwrap();
+        assert_eq!(runner.view("keep-only").unwrap().position(), 0);
+        runner.catch_up().await.unwrap();
+        assert_eq!(runner.digest("keep-only").unwrap(), digest);
+        runner.store_all().await.unwrap();
+        assert_eq!(stored(&runner, "keep-only"), 303);
         drop(runner);
 
-        // A restart resumes from the stored checkpoint and ends where the first run did.
         let runner = ProjectionRunner::open(store.clone(), vec![Arc::new(KeepOnly)]).unwrap();
-        assert_eq!(runner.view("keep-only").unwrap().position(), 3);
-        runner.catch_up().await.unwrap();
         assert_eq!(runner.view("keep-only").unwrap().position(), 303);
         assert_eq!(runner.digest("keep-only").unwrap(), digest);
 
-        // The next write carries the checkpoint; so does a long idle stretch.
-        append(&store, "keep", 1).await;
-        runner.catch_up().await.unwrap();
-        assert_eq!(stored(&runner), 304);
+        // A long stretch of events that change nothing stores its checkpoint on its own.
         for _ in 0..(IDLE_CHECKPOINT_EVERY as usize).div_ceil(1_000) {
             append(&store, "skip", 1_000).await;
         }
         runner.catch_up().await.unwrap();
-        assert_eq!(stored(&runner), store.head());
+        assert!(stored(&runner, "keep-only") >= 303 + IDLE_CHECKPOINT_EVERY);
+    }
+
+    /// A running model stores its overlay shortly after a write, and on shutdown; a later
+    /// write removing a stored key hides it at once, before it is stored.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_running_model_stores_what_it_applied_soon_after_and_on_shutdown() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledEventStore::open(dir.path(), StoreConfig::default()).unwrap();
+        let runner = ProjectionRunner::open(store.clone(), vec![Arc::new(KeepOnly)]).unwrap();
+        let (stop, shutdown) = watch::channel(false);
+        let tasks = runner.start(shutdown);
+        append(&store, "keep", 4).await;
+        runner
+            .wait_for(&["keep-only"], 4, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(
+            runner
+                .view("keep-only")
+                .unwrap()
+                .scan(b"k/", None, false)
+                .count(),
+            4
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while stored(&runner, "keep-only") < 4 {
+            assert!(Instant::now() < deadline, "the overlay was never stored");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+
+        append(&store, "drop-first", 1).await;
+        runner
+            .wait_for(&["keep-only"], 5, Duration::from_secs(10))
+            .await
+            .unwrap();
         let view = runner.view("keep-only").unwrap();
-        assert_eq!(view.scan(b"k/", None, false).count(), 4);
+        let keys: Vec<_> = view
+            .scan(b"k/", None, false)
+            .map(|r| r.unwrap().0)
+            .collect();
+        assert_eq!(keys.len(), 3, "the removal hides the stored key: {keys:?}");
+        let back: Vec<_> = view.scan(b"k/", None, true).map(|r| r.unwrap().0).collect();
+        assert_eq!(back, keys.iter().rev().cloned().collect::<Vec<_>>());
+        assert_eq!(view.get(b"k/00000000000000000001").unwrap(), None);
+
+        // Applied, not yet due to be stored: the shutdown stores it.
+        append(&store, "keep", 1).await;
+        runner
+            .wait_for(&["keep-only"], 6, Duration::from_secs(10))
+            .await
+            .unwrap();
+        stop.send_replace(true);
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(stored(&runner, "keep-only"), 6);
     }
 
     /// A deferred open answers no query and reports `loading` until the model's task has

@@ -236,6 +236,10 @@ impl ProjectionRunner {
             .await?
             .is_some()
         {}
+        // The new model starts stored: nothing of it is only in memory.
+        if let Some((layer, position)) = model.freeze_due(true, None) {
+            model.store(layer, position).await?;
+        }
         self.registry.swap(name, target)?;
         let old = match entry.live.write() {
             Ok(mut live) => std::mem::replace(&mut *live, model),
@@ -245,6 +249,8 @@ impl ProjectionRunner {
             .position
             .send_replace(model_applied.load(std::sync::atomic::Ordering::Acquire));
         if old.generation.generation != target.generation {
+            // A store of the old model may still be under way: its tree goes after it.
+            old.wait_stored().await;
             db.drop_tree(tree_name(name, old.generation.generation))?;
         }
         // Freeing a large in-memory index takes a while: not on the rebuild's time.
@@ -319,6 +325,9 @@ fn write_window(model: &Model, window: Changes<'_>, position: u64) -> Result<(),
     }
     model
         .applied
+        .store(position, std::sync::atomic::Ordering::Release);
+    model
+        .stored
         .store(position, std::sync::atomic::Ordering::Release);
     Ok(())
 }
