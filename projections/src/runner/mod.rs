@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod rebuild;
+mod tail;
 
 use crate::changes::{self, Changes, ProjectionView};
 use crate::overlay::{Layer, Overlay};
@@ -223,6 +224,8 @@ pub struct ProjectionRunner {
     store: SledEventStore,
     registry: Arc<Registry>,
     entries: Arc<Vec<Arc<Entry>>>,
+    /// The newest events, read once for all live models.
+    tail: Arc<tail::Tail>,
     /// Whether models keep their in-memory indexes (false: nothing will be queried).
     indexes: bool,
 }
@@ -307,6 +310,7 @@ impl ProjectionRunner {
             store,
             registry: Arc::new(registry),
             entries: Arc::new(entries),
+            tail: Arc::default(),
             indexes: indexes != Indexes::Never,
         })
     }
@@ -383,7 +387,8 @@ impl ProjectionRunner {
             let (step, frozen) = {
                 let _guard = entry.apply.lock().await;
                 let model = entry.live_model();
-                let step = apply_chunk(&self.store, entry.projection.as_ref(), &model).await?;
+                let step =
+                    apply_chunk(&self.store, &self.tail, entry.projection.as_ref(), &model).await?;
                 let (keys, _) = model.overlay.active_size();
                 if keys == 0 {
                     dirty_since = None;
@@ -523,7 +528,7 @@ impl ProjectionRunner {
             let _guard = entry.apply.lock().await;
             let model = entry.live_model();
             while let Some(position) =
-                apply_chunk(&self.store, entry.projection.as_ref(), &model).await?
+                apply_chunk(&self.store, &self.tail, entry.projection.as_ref(), &model).await?
             {
                 entry.position.send_replace(position);
                 // Bounded memory on a long catch-up: store full layers as they come.
@@ -619,6 +624,7 @@ impl ProjectionRunner {
 /// caller's ([`Model::freeze_due`]).
 async fn apply_chunk(
     store: &SledEventStore,
+    tail: &tail::Tail,
     projection: &dyn Projection,
     model: &Model,
 ) -> Result<Option<u64>, ProjectionError> {
@@ -626,8 +632,9 @@ async fn apply_chunk(
     let mut changes = Changes::over(&model.tree, &model.overlay);
     let mut last = applied;
     loop {
-        let events = store.read_all(last + 1, READ_CHUNK).await?;
-        for event in &events {
+        let events = tail.read(store, last + 1, READ_CHUNK).await?;
+        let events = events.as_slice();
+        for event in events {
             projection.apply(&mut changes, event)?;
         }
         last = events.last().map_or(last, |e| e.position);

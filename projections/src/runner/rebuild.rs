@@ -232,7 +232,7 @@ impl ProjectionRunner {
         let Building { model, target, .. } = building;
         let model_applied = model.applied.clone();
         let _guard = entry.apply.lock().await;
-        while super::apply_chunk(&self.store, entry.projection.as_ref(), &model)
+        while super::apply_chunk(&self.store, &self.tail, entry.projection.as_ref(), &model)
             .await?
             .is_some()
         {}
