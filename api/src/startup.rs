@@ -187,10 +187,18 @@ where
         .service(queries::health::health)
         .service(queries::health::ready)
         .service(crate::metrics::metrics)
+        // Reads and writes in two scopes told apart by method: actix tries a scope's routes
+        // one by one (a regex each for the ones with path parameters), so a query no longer
+        // passes a hundred command routes first, nor a command the query routes.
         .service(
             utoipa_actix_web::scope("/api")
-                .configure(commands::configure)
+                .guard(actix_web::guard::Get())
                 .configure(queries::configure),
+        )
+        .service(
+            utoipa_actix_web::scope("/api")
+                .guard(actix_web::guard::Not(actix_web::guard::Get()))
+                .configure(commands::configure),
         )
 }
 

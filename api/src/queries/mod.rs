@@ -101,5 +101,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sla::compliance)
         .service(reports::daily)
         .service(reports::top)
-        .service(audit::audit_feed);
+        .service(audit::audit_feed)
+        // A read, though its handler lives beside the upload it serves.
+        .service(crate::commands::tickets::attachments::download);
 }

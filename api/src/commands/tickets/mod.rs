@@ -95,7 +95,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(links::associate)
         .service(links::dissociate)
         .service(attachments::upload)
-        .service(attachments::download)
         .service(attachments::remove);
 }
 
