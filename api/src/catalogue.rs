@@ -246,11 +246,19 @@ pub async fn priority_id(
 
 /// The stream a default was created on, found by its bootstrap key (`None`: never created).
 async fn default_stream(state: &AppState, key: &str) -> Result<Option<StreamId>, ApiError> {
-    Ok(state
+    let known = |defaults: &std::collections::HashMap<String, StreamId>| defaults.get(key).copied();
+    if let Some(stream) = state.catalogue_defaults.lock().ok().and_then(|d| known(&d)) {
+        return Ok(Some(stream));
+    }
+    let found = state
         .store
         .find_event(derived_event_id(key, 0))
         .await?
-        .map(|record| record.stream))
+        .map(|record| record.stream);
+    if let (Some(stream), Ok(mut defaults)) = (found, state.catalogue_defaults.lock()) {
+        defaults.insert(key.to_owned(), stream);
+    }
+    Ok(found)
 }
 
 /// The default status of `category`, when it still exists: what a command uses when the client

@@ -64,6 +64,7 @@ impl Application {
             login_limits: LoginLimits::new(10, 60),
             config: config.clone(),
             http_metrics: crate::metrics::HttpMetrics::new().context("registering metrics")?,
+            catalogue_defaults: Default::default(),
         });
         if let Some(first) = bootstrap::first_start(&state).await? {
             println!("first start: created user `admin`");

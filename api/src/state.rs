@@ -22,6 +22,10 @@ pub struct AppState {
     pub config: Config,
     /// Request counters and latencies for `/metrics`.
     pub http_metrics: crate::metrics::HttpMetrics,
+    /// The streams of the catalogue's defaults found so far, by their key: a default's stream
+    /// never changes once created, and every ticket create asks for one.
+    pub catalogue_defaults:
+        std::sync::Mutex<std::collections::HashMap<String, ledgerdesk_core::StreamId>>,
 }
 
 impl AppState {

@@ -135,6 +135,7 @@ impl<S: EventStore + ?Sized> CommandService<S> {
             })
         });
         let (mut state, mut version) = cached.unwrap_or_default();
+        let cached_version = version;
         loop {
             let records = self
                 .store
@@ -152,7 +153,11 @@ impl<S: EventStore + ?Sized> CommandService<S> {
                 break;
             }
         }
-        self.remember(stream, version, &state);
+        // A cache hit that is still current needs no second copy (the cache's LRU order is
+        // already refreshed by the lookup).
+        if version != cached_version {
+            self.remember(stream, version, &state);
+        }
         Ok((state, version))
     }
 
