@@ -100,6 +100,12 @@ impl Server {
             .to_owned()
     }
 
+    /// SIGKILL, as a crash would, and wait for the process to be gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM, then wait (bounded) for a clean exit.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
