@@ -89,6 +89,9 @@ struct Model {
     applied: Arc<AtomicU64>,
     /// The checkpoint stored in `tree`.
     stored: Arc<AtomicU64>,
+    /// A frozen layer is being written to `tree` (true from freeze to the end of the write,
+    /// whatever its outcome: a failed write leaves the layer in the overlay, still read).
+    writing: Arc<AtomicBool>,
 }
 
 impl Model {
@@ -122,6 +125,7 @@ impl Model {
             overlay: Overlay::default(),
             applied: Arc::new(AtomicU64::new(checkpoint)),
             stored: Arc::new(AtomicU64::new(checkpoint)),
+            writing: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -143,7 +147,9 @@ impl Model {
         if !due {
             return None;
         }
-        self.overlay.freeze().map(|layer| (layer, applied))
+        let layer = self.overlay.freeze()?;
+        self.writing.store(true, Ordering::Release);
+        Some((layer, applied))
     }
 
     /// Writes a frozen layer and its checkpoint in one sled batch, off the async workers, then
@@ -151,6 +157,7 @@ impl Model {
     async fn store(&self, layer: Arc<Layer>, position: u64) -> Result<(), ProjectionError> {
         let model = self.clone();
         tokio::task::spawn_blocking(move || {
+            let _done = WritingDone(&model.writing);
             let mut batch = sled::Batch::default();
             for (key, value) in layer.iter() {
                 match value {
@@ -170,9 +177,18 @@ impl Model {
 
     /// Waits until no layer of this model is being written (before its tree is dropped).
     async fn wait_stored(&self) {
-        while self.overlay.is_flushing() {
+        while self.writing.load(Ordering::Acquire) {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
+    }
+}
+
+/// Clears a model's `writing` flag when its write ends, also by an error or a panic.
+struct WritingDone<'a>(&'a AtomicBool);
+
+impl Drop for WritingDone<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 
