@@ -33,16 +33,7 @@ fn start(data_dir: std::path::PathBuf, failing: Arc<AtomicBool>) -> String {
         admin_password: Some(PASSWORD.into()),
         demo: false,
     };
-    let store_config = StoreConfig {
-        sync_hook: Some(Arc::new(move || {
-            if failing.load(Ordering::SeqCst) {
-                Err(std::io::Error::other("No space left on device"))
-            } else {
-                Ok(())
-            }
-        })),
-        ..StoreConfig::default()
-    };
+    let store_config = StoreConfig::with_failing_sync(failing);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();

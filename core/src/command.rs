@@ -485,17 +485,7 @@ mod tests {
         use std::sync::atomic::{AtomicBool, Ordering};
         let dir = tempfile::tempdir().unwrap();
         let failing = Arc::new(AtomicBool::new(false));
-        let flag = failing.clone();
-        let config = StoreConfig {
-            sync_hook: Some(Arc::new(move || {
-                if flag.load(Ordering::SeqCst) {
-                    Err(std::io::Error::other("No space left on device"))
-                } else {
-                    Ok(())
-                }
-            })),
-            ..StoreConfig::default()
-        };
+        let config = StoreConfig::with_failing_sync(failing.clone());
         let store = SledEventStore::open(dir.path(), config).unwrap();
         let svc = CommandService::new(Arc::new(store), 16);
         let options = || CommandOptions {

@@ -65,6 +65,23 @@ impl Default for StoreConfig {
     }
 }
 
+impl StoreConfig {
+    /// The default configuration over a disk whose syncs fail ("No space left on device")
+    /// while `failing` is set: fault injection for the tests of a full or failing disk.
+    pub fn with_failing_sync(failing: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        StoreConfig {
+            sync_hook: Some(std::sync::Arc::new(move || {
+                if failing.load(std::sync::atomic::Ordering::SeqCst) {
+                    Err(std::io::Error::other("No space left on device"))
+                } else {
+                    Ok(())
+                }
+            })),
+            ..StoreConfig::default()
+        }
+    }
+}
+
 impl std::fmt::Debug for StoreConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StoreConfig")

@@ -702,17 +702,9 @@ fn failed_sync_recovery(pipelined_sync: bool) {
     let dir = tempfile::tempdir().unwrap();
     runtime().block_on(async {
         let failing = Arc::new(AtomicBool::new(false));
-        let flag = failing.clone();
         let config = StoreConfig {
-            sync_hook: Some(Arc::new(move || {
-                if flag.load(Ordering::SeqCst) {
-                    Err(std::io::Error::other("No space left on device"))
-                } else {
-                    Ok(())
-                }
-            })),
             pipelined_sync,
-            ..StoreConfig::default()
+            ..StoreConfig::with_failing_sync(failing.clone())
         };
         let store = SledEventStore::open(dir.path(), config).unwrap();
         let s = StreamId::generate(StreamKind::Ticket);
