@@ -134,8 +134,28 @@ impl<S: EventStore + ?Sized> CommandService<S> {
                 Some(((*state).clone(), hit.version))
             })
         });
-        let (mut state, mut version) = cached.unwrap_or_default();
-        let cached_version = version;
+        if let Some((state, version)) = cached {
+            // The store knows the stream is still at the cached version: no read needed.
+            if self.store.known_version(stream) == Some(version) {
+                return Ok((state, version));
+            }
+            return self.load_after::<A>(stream, state, version).await;
+        }
+        self.load_after::<A>(stream, A::State::default(), 0).await
+    }
+
+    /// `state` at `version`, brought up to the stream's durable end.
+    async fn load_after<A>(
+        &self,
+        stream: StreamId,
+        mut state: A::State,
+        cached_version: u64,
+    ) -> Result<(A::State, u64), CodecError>
+    where
+        A: Aggregate,
+        A::State: Send + Sync + 'static,
+    {
+        let mut version = cached_version;
         loop {
             let records = self
                 .store
@@ -548,6 +568,30 @@ mod tests {
         assert!(ok >= 1);
         let (_, version) = svc.load::<SettingAggregate>(s).await.unwrap();
         assert_eq!(version, 1 + ok);
+    }
+
+    /// A cache hit is answered without reading the stream only while the store knows the
+    /// stream is still at the cached version: an append made around this cache (another
+    /// service on the same store) is seen by the next load.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cached_state_is_refreshed_after_an_append_it_did_not_make() {
+        let dir = tempfile::tempdir().unwrap();
+        let svc = service(dir.path());
+        let other = CommandService::new(svc.store().clone(), 16);
+        let s = StreamId::generate(StreamKind::Setting);
+        svc.execute::<SettingAggregate>(s, &set("gen:c", 1), &ctx(), CommandOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(svc.store().known_version(s), Some(1));
+        let (_, cached) = svc.load::<SettingAggregate>(s).await.unwrap();
+        assert_eq!(cached, 1);
+        other
+            .execute::<SettingAggregate>(s, &set("gen:c", 2), &ctx(), CommandOptions::default())
+            .await
+            .unwrap();
+        let (state, version) = svc.load::<SettingAggregate>(s).await.unwrap();
+        assert_eq!(version, 2);
+        assert_eq!(state.value, Some(SettingValue::Integer(2)));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod error;
 mod keys;
+mod known_versions;
 mod metrics;
 mod sled_store;
 mod syncer;
@@ -35,6 +36,14 @@ pub trait EventStore: Send + Sync + 'static {
     /// event ids are already recorded returns the first result, with `duplicate` set, and writes
     /// nothing.
     async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError>;
+
+    /// The stream's durable version (0: no events) when the store knows it without reading,
+    /// else `None`. Lets a cache of aggregate states confirm a hit without a read of the
+    /// stream; an answer, when given, is exact for every append acknowledged before the call.
+    fn known_version(&self, stream: StreamId) -> Option<u64> {
+        let _ = stream;
+        None
+    }
 
     /// Up to `max` events of `stream` with version `>= from_version`, in version order.
     async fn read_stream(

@@ -517,13 +517,28 @@ impl EventStore for SledEventStore {
         from_version: u64,
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        Self::read_stream_range(
+        let known = &self.inner.shared.known;
+        let ticket = known.ticket();
+        let records = Self::read_stream_range(
             &self.inner.log,
             stream,
             from_version,
             self.durable_head(),
             max,
-        )
+        )?;
+        // A read that reached the stream's durable end tells its version.
+        if records.len() < max {
+            match records.last() {
+                Some(last) => known.seed(ticket, stream, last.version),
+                None if from_version <= 1 => known.seed(ticket, stream, 0),
+                None => {}
+            }
+        }
+        Ok(records)
+    }
+
+    fn known_version(&self, stream: StreamId) -> Option<u64> {
+        self.inner.shared.known.get(stream)
     }
 
     async fn read_all(

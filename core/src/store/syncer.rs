@@ -12,6 +12,7 @@ use std::sync::{mpsc, Mutex};
 use tokio::sync::{oneshot, watch};
 
 use super::error::StoreError;
+use super::known_versions::KnownVersions;
 use super::sled_store::StoreConfig;
 use crate::envelope::AppendResult;
 
@@ -49,6 +50,8 @@ pub(crate) struct Shared {
     health: Mutex<Health>,
     head_tx: watch::Sender<u64>,
     pub(crate) counters: super::metrics::Counters,
+    /// Streams' durable versions, recorded before the head moves past them.
+    pub(crate) known: KnownVersions,
 }
 
 impl Shared {
@@ -65,6 +68,7 @@ impl Shared {
             health: Mutex::new(Health::Healthy),
             head_tx,
             counters: Default::default(),
+            known: KnownVersions::default(),
         }
     }
 
@@ -152,11 +156,20 @@ pub(crate) fn complete(shared: &Shared, pending: &mut Vec<Applied>) {
     };
     match outcome {
         Ok(()) => {
-            if matches!(shared.health(), Health::Unsynced { .. }) {
+            let recovered = matches!(shared.health(), Health::Unsynced { .. });
+            if recovered {
                 tracing::warn!(head = needed, "event log is durable again");
                 shared.set_health(Health::Healthy);
             }
+            shared.known.durable(pending.iter().flat_map(|g| {
+                g.replies
+                    .iter()
+                    .map(|r| (r.result.stream, r.result.last_version))
+            }));
             shared.publish_head(needed);
+            if recovered {
+                shared.known.resume();
+            }
             for group in pending.drain(..) {
                 for reply in group.replies {
                     let _ = reply.sender.send(Ok(reply.result));
@@ -168,6 +181,8 @@ pub(crate) fn complete(shared: &Shared, pending: &mut Vec<Applied>) {
             shared.set_health(Health::Unsynced {
                 since: err.to_string(),
             });
+            // These groups may become durable later, unacknowledged: versions are unknown.
+            shared.known.suspend();
             for group in pending.drain(..) {
                 for reply in group.replies {
                     let _ = reply.sender.send(Err(err.clone()));

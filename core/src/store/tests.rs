@@ -714,6 +714,7 @@ fn failed_sync_recovery(pipelined_sync: bool) {
             .unwrap();
         let mut head_moves = store.subscribe();
         head_moves.borrow_and_update();
+        assert_eq!(store.known_version(s), Some(1));
 
         failing.store(true, Ordering::SeqCst);
         let lost = vec![event(2)];
@@ -730,6 +731,11 @@ fn failed_sync_recovery(pipelined_sync: bool) {
             .unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
         assert!(!head_moves.has_changed().unwrap());
+        // The failed append may become durable unacknowledged: the store no longer claims to
+        // know the stream's version, and a read meanwhile (which sees version 1) must not
+        // leave that version behind once the disk recovers.
+        assert_eq!(store.known_version(s), None);
+        assert_eq!(store.read_stream(s, 1, 10).await.unwrap().len(), 1);
 
         failing.store(false, Ordering::SeqCst);
         // The retry of the failed append finds it: it was applied, and is durable now.
@@ -740,11 +746,17 @@ fn failed_sync_recovery(pipelined_sync: bool) {
         assert!(retry.duplicate);
         assert_eq!(retry.first_position, 2);
         assert_eq!(store.head(), 2);
+        assert_ne!(
+            store.known_version(s),
+            Some(1),
+            "a stale version survived the failure"
+        );
         let r = store
             .append(request(s, ExpectedVersion::Exact(2), vec![event(4)]))
             .await
             .unwrap();
         assert_eq!(r.first_position, 3);
+        assert_eq!(store.known_version(s), Some(3));
         assert!(head_moves.has_changed().unwrap());
         assert_eq!(verify_log(&store).unwrap().problem, None);
     });

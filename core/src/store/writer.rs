@@ -251,6 +251,8 @@ impl WriterState {
                     tracing::warn!(head = self.head, "event log is healthy again");
                     self.shared.set_health(Health::Healthy);
                     self.shared.publish_head(self.head);
+                    // The groups whose sync failed are durable now, their versions unrecorded.
+                    self.shared.known.resume();
                     Ok(())
                 }
                 Err(e) => Err(StoreError::Unavailable(format!(
