@@ -61,12 +61,16 @@ pub async fn track(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().as_str().to_owned();
     let started = std::time::Instant::now();
     let response = next.call(req).await?;
+    // Asked after routing: the pattern of the resource that answered. Before it, actix can
+    // only match the path against the route tree without guards, and the queries' `/api`
+    // scope (GET only) hides the commands' routes of the same prefix.
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     if let Some(state) = state {
         let status = response.status().as_u16().to_string();
         let m = &state.http_metrics;

@@ -553,6 +553,32 @@ fn metrics_show_requests_the_log_and_read_models() {
     );
     let (status, _) = error_of(c.get(server.url("/metrics")).send().unwrap());
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // A command route with a path parameter is labelled by its own pattern (the queries'
+    // `/api` scope, GET only, must not hide it), and a query of the same prefix by its own.
+    let opened: Value = c
+        .post(server.url("/api/tickets"))
+        .bearer_auth(&token)
+        .json(&json!({"subject": "Metrics", "description": "Label me."}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let number = opened["number"].as_u64().unwrap();
+    for _ in 0..2 {
+        let replied = c
+            .post(server.url(&format!("/api/tickets/{number}/replies")))
+            .bearer_auth(&token)
+            .json(&json!({"body": "On it."}))
+            .send()
+            .unwrap();
+        assert_eq!(replied.status(), StatusCode::OK);
+    }
+    let read = c
+        .get(server.url(&format!("/api/tickets/{number}")))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
     let response = c
         .get(server.url("/metrics"))
         .bearer_auth(&token)
@@ -563,6 +589,9 @@ fn metrics_show_requests_the_log_and_read_models() {
     for needle in [
         r#"ledgerdesk_http_requests_total{method="GET",route="/health",status="200"} 1"#,
         r#"ledgerdesk_http_request_duration_seconds_bucket{method="GET",route="/health""#,
+        r#"ledgerdesk_http_requests_total{method="POST",route="/api/tickets",status="201"} 1"#,
+        r#"ledgerdesk_http_requests_total{method="POST",route="/api/tickets/{id}/replies",status="200"} 2"#,
+        r#"ledgerdesk_http_requests_total{method="GET",route="/api/tickets/{id}",status="200"} 1"#,
         r#"ledgerdesk_log{measure="events"}"#,
         r#"ledgerdesk_log{measure="syncs"}"#,
         r#"ledgerdesk_read_model{measure="lag",name="views"}"#,
@@ -570,4 +599,5 @@ fn metrics_show_requests_the_log_and_read_models() {
     ] {
         assert!(text.contains(needle), "missing {needle} in:\n{text}");
     }
+    assert!(!text.contains("unmatched"), "{text}");
 }
