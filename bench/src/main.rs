@@ -15,6 +15,7 @@
 
 mod append;
 mod http;
+mod http_client;
 mod lag;
 mod query;
 mod rebuild;
