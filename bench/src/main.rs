@@ -13,6 +13,10 @@
 //! script can record the figures. Timing decides nothing in the test suite: figures live in
 //! `docs/BENCHMARKS.md` with the command that produced them.
 
+/// mimalloc, as in the server: the modes that run the read models in this process (rebuild, lag, query) measure them with the allocator the server uses (`docs/BENCHMARKS.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod append;
 mod http;
 mod http_client;

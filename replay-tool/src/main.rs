@@ -15,6 +15,10 @@
 //! Exit codes: 0 success, 1 the log has a problem (verify), 2 bad usage or input, 3 the data
 //! directory cannot be opened (missing, locked by a running server) or an I/O error.
 
+/// mimalloc, as in the server: a rebuild spent about a quarter of its time in glibc's malloc and free (`docs/BENCHMARKS.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod export;
 mod gc;
 mod rebuild;
