@@ -26,6 +26,7 @@ use crate::{MemoryIndex, ProjectionError, ProjectionView, Write};
 
 /// The tickets of one scope, by field value and in every sort order.
 #[derive(Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct Scope {
     /// Per field (by [`Field::code`]): value → slots.
     pub(crate) fields: Vec<BTreeMap<Vec<u8>, RoaringBitmap>>,
@@ -87,9 +88,40 @@ impl Scope {
             self.orders[usize::from(sort.code())].remove(&sort_key(sort, s));
         }
     }
+
+    /// Moves `slot` from `before` to `after` (both in this scope, neither purged), touching
+    /// only the entries and sort keys that differ: a reply changes the update time and maybe
+    /// the status, not the dozen other fields.
+    fn change(&mut self, slot: u32, before: &TicketSummary, after: &TicketSummary) {
+        let (old, new) = (entries(before), entries(after));
+        for (field, value) in old.difference(&new) {
+            let values = &mut self.fields[usize::from(field.code())];
+            if let Some(set) = values.get_mut(value) {
+                set.remove(slot);
+                if set.is_empty() {
+                    values.remove(value);
+                }
+            }
+        }
+        for (field, value) in new.difference(&old) {
+            self.fields[usize::from(field.code())]
+                .entry(value.clone())
+                .or_default()
+                .insert(slot);
+        }
+        for sort in SORTS {
+            let (was, is) = (sort_key(sort, before), sort_key(sort, after));
+            if was != is {
+                let order = &mut self.orders[usize::from(sort.code())];
+                order.remove(&was);
+                order.insert(is);
+            }
+        }
+    }
 }
 
 /// What queries read, consistent as of [`IndexState::position`].
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct IndexState {
     /// The checkpoint of the last chunk folded in.
     pub(crate) position: u64,
@@ -140,17 +172,20 @@ impl IndexState {
             (Some(s), None) => slot_of(s.number)?,
             (None, None) => return Ok(()),
         };
-        if let Some(Some(before)) = self.rows.get(slot as usize) {
-            let before = before.clone();
-            if !before.purged {
-                self.scopes[scope_of(&before)].remove(slot, &before);
+        let before = self.rows.get_mut(slot as usize).and_then(Option::take);
+        match (placed(&before), placed(&after)) {
+            (Some((from, b)), Some((to, a))) if from == to => self.scopes[to].change(slot, b, a),
+            (from, to) => {
+                if let Some((scope, b)) = from {
+                    self.scopes[scope].remove(slot, b);
+                }
+                if let Some((scope, a)) = to {
+                    self.scopes[scope].add(slot, a);
+                }
             }
         }
         match after {
             Some(s) => {
-                if !s.purged {
-                    self.scopes[scope_of(&s)].add(slot, &s);
-                }
                 if self.rows.len() <= slot as usize {
                     self.rows.resize(slot as usize + 1, None);
                 }
@@ -221,6 +256,14 @@ impl IndexState {
             self.set_document(ticket, tokens)
         }
     }
+}
+
+/// Where a summary sits in the index: its scope, unless purged (then nowhere).
+fn placed(summary: &Option<TicketSummary>) -> Option<(usize, &TicketSummary)> {
+    summary
+        .as_ref()
+        .filter(|s| !s.purged)
+        .map(|s| (scope_of(s), s))
 }
 
 /// The slot of ticket number `number`.
