@@ -101,6 +101,39 @@ impl std::fmt::Debug for StoreConfig {
 /// chunks of at most [`writer::MAX_CHUNK_BYTES`] plus one oversized record) far below that.
 const SEGMENT_SIZE: usize = 8 * 1024 * 1024;
 
+/// How long opening waits for sled's lock on the data directory. sled 0.34 releases it only
+/// when the last of its background writes of a closed database has finished, which can be
+/// shortly after the handle was dropped: a process that closes the store and opens it again
+/// (the replay tool, tests) would otherwise fail now and then. Another process holding the
+/// directory still gets [`StoreError::Unavailable`], after this long.
+pub(crate) const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Opens sled in `path`, waiting up to [`LOCK_WAIT`] for its lock.
+fn open_db(path: &Path, config: &StoreConfig) -> Result<sled::Db, StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            .segment_size(SEGMENT_SIZE)
+            .flush_every_ms(None)
+            .cache_capacity(config.cache_capacity_bytes)
+            .open();
+        match opened {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(io)) if io.to_string().contains("lock") => {
+                if started.elapsed() >= LOCK_WAIT {
+                    return Err(StoreError::Unavailable(format!(
+                        "{} is in use by another process ({io})",
+                        path.display()
+                    )));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(other) => return Err(StoreError::sled("opening the database", other)),
+        }
+    }
+}
+
 /// The sled-backed event log. Cheap to clone; all clones share one writer.
 #[derive(Clone)]
 pub struct SledEventStore {
@@ -119,23 +152,12 @@ struct Inner {
 
 impl SledEventStore {
     /// Opens (or creates) the log in directory `path`. Fails with [`StoreError::Unavailable`]
-    /// when another process holds the directory.
+    /// when another process holds the directory (after waiting two seconds for it to let go).
     pub fn open(path: impl AsRef<Path>, config: StoreConfig) -> Result<SledEventStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         std::fs::create_dir_all(&path)
             .map_err(|e| StoreError::io("creating the data directory", e))?;
-        let db = sled::Config::new()
-            .path(&path)
-            .segment_size(SEGMENT_SIZE)
-            .flush_every_ms(None)
-            .cache_capacity(config.cache_capacity_bytes)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(io) if io.to_string().contains("lock") => StoreError::Unavailable(
-                    format!("{} is in use by another process ({io})", path.display()),
-                ),
-                other => StoreError::sled("opening the database", other),
-            })?;
+        let db = open_db(&path, &config)?;
         let log = db
             .open_tree("log")
             .map_err(|e| StoreError::sled("opening the log tree", e))?;

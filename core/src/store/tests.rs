@@ -694,6 +694,24 @@ fn credentials_commit_with_the_append_and_stay_out_of_the_records() {
 }
 
 #[test]
+fn a_directory_in_use_is_refused_and_free_again_once_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let first = open(dir.path());
+        let err = SledEventStore::open(dir.path(), StoreConfig::default())
+            .err()
+            .expect("a second open of a directory in use");
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+        // Closed and dropped, it opens again at once (sled may still be finishing a write of
+        // the old handle: opening waits for it).
+        first.close().await;
+        drop(first);
+        let again = open(dir.path());
+        again.close().await;
+    });
+}
+
+#[test]
 fn a_failed_sync_acknowledges_nothing_until_the_disk_recovers() {
     failed_sync_recovery(false);
 }
