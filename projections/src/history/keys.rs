@@ -14,14 +14,20 @@ use ledgerdesk_core::{Actor, Timestamp};
 /// `h/<ticket 16>/<page 8>` → a page of entries: the ticket's versions
 /// `page * PAGE_VERSIONS + 1 ..`, each `<len u32 LE><position 8><entry>` (see [`page_entries`]).
 pub(crate) const ENTRY: &[u8] = b"h/";
-/// `a/<actor>/<block 8>` → the actor's [`Pointer`]s at positions `block * BLOCK_POSITIONS ..`.
+/// `a/<actor>/<block 8>` → the actor's [`Pointer`]s number `block * BLOCK_POSITIONS ..` of the
+/// actor's own feed (counted in [`ACTOR_COUNT`]), so every block but the last is full. Blocks
+/// by log position would scatter an actor's events over one block each (most actors act on a
+/// small share of the log): ~300,000 keys instead of ~8,000 for a 533,000-event log.
 pub(crate) const BY_ACTOR: &[u8] = b"a/";
+/// `A/<actor>` → how many pointers the actor's feed holds (u64 BE).
+pub(crate) const ACTOR_COUNT: &[u8] = b"A/";
 /// `t/<block 8>` → every ticket event's [`Pointer`] at positions `block * BLOCK_POSITIONS ..`.
 pub(crate) const BY_TIME: &[u8] = b"t/";
 /// Stream versions per page of a ticket's history: a page is rewritten on each of its events,
 /// so pages stay small; a rebuild writes each once.
 pub(crate) const PAGE_VERSIONS: u64 = 16;
-/// Log positions per block of the audit feeds.
+/// Pointers per block of the audit feeds: log positions for the time feed, the actor's own
+/// count for an actor's feed.
 pub(crate) const BLOCK_POSITIONS: u64 = 64;
 /// `n/<ticket 16>` → ticket number (u64 BE).
 pub(crate) const NUMBER: &[u8] = b"n/";
@@ -105,13 +111,18 @@ pub(crate) fn actor_prefix(actor: Actor) -> Vec<u8> {
     join(&[BY_ACTOR, &actor_bytes(actor), b""])
 }
 
-/// The block of `actor`'s pointers that holds `position`.
-pub(crate) fn actor_block(actor: Actor, position: u64) -> Vec<u8> {
+/// The block of `actor`'s feed that holds its pointer number `nth` (from 0).
+pub(crate) fn actor_block(actor: Actor, nth: u64) -> Vec<u8> {
     join(&[
         BY_ACTOR,
         &actor_bytes(actor),
-        &(position / BLOCK_POSITIONS).to_be_bytes(),
+        &(nth / BLOCK_POSITIONS).to_be_bytes(),
     ])
+}
+
+/// Where the number of pointers in `actor`'s feed is kept.
+pub(crate) fn actor_count(actor: Actor) -> Vec<u8> {
+    join(&[ACTOR_COUNT, &actor_bytes(actor)])
 }
 
 /// The block of the time feed that holds `position`.

@@ -80,7 +80,8 @@ impl Projection for HistoryProjection {
     }
 
     fn version(&self) -> u32 {
-        2
+        // 3: an actor's feed in blocks of its own pointers, not of log positions.
+        3
     }
 
     fn apply(
@@ -181,7 +182,18 @@ fn write_entry(changes: &mut Changes<'_>, entry: &HistoryEntry) -> Result<(), Pr
         version: entry.version,
     }
     .encode();
-    changes.append(&keys::actor_block(entry.actor, entry.position), &pointer)?;
+    let count_key = keys::actor_count(entry.actor);
+    let nth = changes
+        .get(&count_key)?
+        .map(|v| {
+            keys::be_u64(&v).ok_or_else(|| {
+                ProjectionError::Inconsistent("malformed history actor count".to_owned())
+            })
+        })
+        .transpose()?
+        .unwrap_or(0);
+    changes.append(&keys::actor_block(entry.actor, nth), &pointer)?;
+    changes.insert(&count_key, (nth + 1).to_be_bytes().to_vec());
     changes.append(&keys::time_block(entry.position), &pointer)
 }
 

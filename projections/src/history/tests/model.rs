@@ -175,6 +175,13 @@ fn audit_feeds_by_actor_and_by_time() {
                 assert_eq!(got, expected, "actor {actor} limit {limit}");
             }
         }
+        // An actor's feed is in blocks of its own pointers: USER's 51 entries, spread over the
+        // whole log, fill one block; OTHER_USER's 151 fill three.
+        let blocks = |actor| {
+            view.scan(&crate::history::keys::actor_prefix(actor), None, false)
+                .count()
+        };
+        assert_eq!((blocks(USER), blocks(OTHER_USER)), (1, 3));
         let everything = audit_by_actor(&view, OTHER_USER, None, None, None, 100).unwrap();
         assert_eq!(everything.entries.len(), 100);
         assert!(everything.next.is_some());
