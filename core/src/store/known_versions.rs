@@ -64,12 +64,7 @@ impl KnownVersions {
             return;
         }
         for (stream, version) in versions {
-            let entry = known.versions.entry(stream).or_insert(version);
-            // A retry answers with the original (older) version: never go back.
-            *entry = (*entry).max(version);
-        }
-        if known.versions.len() > MAX_STREAMS {
-            known.clear();
+            known.record(stream, version);
         }
     }
 
@@ -101,15 +96,21 @@ impl KnownVersions {
         if known.generation != ticket.0 {
             return;
         }
-        let entry = known.versions.entry(stream).or_insert(version);
-        *entry = (*entry).max(version);
-        if known.versions.len() > MAX_STREAMS {
-            known.clear();
-        }
+        known.record(stream, version);
     }
 }
 
 impl Known {
+    /// Notes `version` for `stream`, never going back (a retry is answered with its original,
+    /// older version; a reader may have read before the latest append), within the bound.
+    fn record(&mut self, stream: StreamId, version: u64) {
+        let entry = self.versions.entry(stream).or_insert(version);
+        *entry = (*entry).max(version);
+        if self.versions.len() > MAX_STREAMS {
+            self.clear();
+        }
+    }
+
     fn clear(&mut self) {
         self.versions.clear();
         self.generation += 1;

@@ -150,17 +150,24 @@ fn stored_number(changes: &Changes<'_>, ticket: Ulid) -> Result<Option<u64>, Pro
         .and_then(|v| keys::be_u64(&v)))
 }
 
+/// The u64 kept at `key` (a counter), if set; a malformed one is an inconsistency.
+fn counter(changes: &Changes<'_>, key: &[u8], what: &str) -> Result<Option<u64>, ProjectionError> {
+    changes
+        .get(key)?
+        .map(|v| {
+            keys::be_u64(&v)
+                .ok_or_else(|| ProjectionError::Inconsistent(format!("malformed {what}")))
+        })
+        .transpose()
+}
+
 /// Numbers a ticket stream at its first event, exactly as the store does.
 fn assign_number(changes: &mut Changes<'_>, ticket: Ulid) -> Result<(), ProjectionError> {
     if stored_number(changes, ticket)?.is_some() {
         return Ok(());
     }
-    let last = match changes.get(keys::LAST_NUMBER)? {
-        Some(v) => keys::be_u64(&v).ok_or_else(|| {
-            ProjectionError::Inconsistent("malformed last ticket number".to_owned())
-        })?,
-        None => StreamKind::Ticket.first_number() - 1,
-    };
+    let last = counter(changes, keys::LAST_NUMBER, "last ticket number")?
+        .unwrap_or(StreamKind::Ticket.first_number() - 1);
     let number = last
         .checked_add(1)
         .ok_or_else(|| ProjectionError::Inconsistent("ticket numbers are exhausted".to_owned()))?;
@@ -183,15 +190,7 @@ fn write_entry(changes: &mut Changes<'_>, entry: &HistoryEntry) -> Result<(), Pr
     }
     .encode();
     let count_key = keys::actor_count(entry.actor);
-    let nth = changes
-        .get(&count_key)?
-        .map(|v| {
-            keys::be_u64(&v).ok_or_else(|| {
-                ProjectionError::Inconsistent("malformed history actor count".to_owned())
-            })
-        })
-        .transpose()?
-        .unwrap_or(0);
+    let nth = counter(changes, &count_key, "actor feed count")?.unwrap_or(0);
     changes.append(&keys::actor_block(entry.actor, nth), &pointer)?;
     changes.insert(&count_key, (nth + 1).to_be_bytes().to_vec());
     changes.append(&keys::time_block(entry.position), &pointer)

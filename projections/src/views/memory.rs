@@ -64,10 +64,7 @@ impl Scope {
 
     fn add(&mut self, slot: u32, s: &TicketSummary) {
         for (field, value) in entries(s) {
-            self.fields[usize::from(field.code())]
-                .entry(value)
-                .or_default()
-                .insert(slot);
+            self.link(field, value, slot);
         }
         for sort in SORTS {
             self.orders[usize::from(sort.code())].insert(sort_key(sort, s));
@@ -76,13 +73,7 @@ impl Scope {
 
     fn remove(&mut self, slot: u32, s: &TicketSummary) {
         for (field, value) in entries(s) {
-            let values = &mut self.fields[usize::from(field.code())];
-            if let Some(set) = values.get_mut(&value) {
-                set.remove(slot);
-                if set.is_empty() {
-                    values.remove(&value);
-                }
-            }
+            self.unlink(field, &value, slot);
         }
         for sort in SORTS {
             self.orders[usize::from(sort.code())].remove(&sort_key(sort, s));
@@ -95,19 +86,10 @@ impl Scope {
     fn change(&mut self, slot: u32, before: &TicketSummary, after: &TicketSummary) {
         let (old, new) = (entries(before), entries(after));
         for (field, value) in old.difference(&new) {
-            let values = &mut self.fields[usize::from(field.code())];
-            if let Some(set) = values.get_mut(value) {
-                set.remove(slot);
-                if set.is_empty() {
-                    values.remove(value);
-                }
-            }
+            self.unlink(*field, value, slot);
         }
         for (field, value) in new.difference(&old) {
-            self.fields[usize::from(field.code())]
-                .entry(value.clone())
-                .or_default()
-                .insert(slot);
+            self.link(*field, value.clone(), slot);
         }
         for sort in SORTS {
             let (was, is) = (sort_key(sort, before), sort_key(sort, after));
@@ -115,6 +97,25 @@ impl Scope {
                 let order = &mut self.orders[usize::from(sort.code())];
                 order.remove(&was);
                 order.insert(is);
+            }
+        }
+    }
+
+    /// `slot` has `value` in `field`.
+    fn link(&mut self, field: Field, value: Vec<u8>, slot: u32) {
+        self.fields[usize::from(field.code())]
+            .entry(value)
+            .or_default()
+            .insert(slot);
+    }
+
+    /// `slot` no longer has `value` in `field`; a value nobody has is dropped.
+    fn unlink(&mut self, field: Field, value: &[u8], slot: u32) {
+        let values = &mut self.fields[usize::from(field.code())];
+        if let Some(set) = values.get_mut(value) {
+            set.remove(slot);
+            if set.is_empty() {
+                values.remove(value);
             }
         }
     }
