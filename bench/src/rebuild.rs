@@ -19,9 +19,13 @@ use crate::stats::round2;
 
 #[derive(Args)]
 pub struct RebuildArgs {
-    /// Events to generate (tickets of three events each: reported, answered, resolved).
+    /// Events to generate (tickets of three events each: reported, answered, resolved, plus
+    /// `--replies`).
     #[arg(long, default_value_t = 300_000)]
     events: usize,
+    /// More replies per ticket between the answer and the resolution: long threads.
+    #[arg(long, default_value_t = 0)]
+    replies: usize,
     /// Concurrent writers while generating.
     #[arg(long, default_value_t = 32)]
     writers: usize,
@@ -57,7 +61,8 @@ pub async fn run(args: RebuildArgs) -> Result<(), Box<dyn std::error::Error>> {
     let store = SledEventStore::open(&dir, StoreConfig::default())?;
     let reuse = store.head() > 0;
     let commands = Arc::new(CommandService::new(Arc::new(store.clone()), 1_024));
-    let tickets = args.events.div_ceil(3);
+    let replies = args.replies;
+    let tickets = args.events.div_ceil(3 + replies);
     let per_writer = tickets.div_ceil(args.writers.max(1));
     let agents: Arc<Vec<ulid::Ulid>> = Arc::new((0..50).map(|_| ulid::Ulid::new()).collect());
     let requesters: Arc<Vec<ulid::Ulid>> =
@@ -70,11 +75,12 @@ pub async fn run(args: RebuildArgs) -> Result<(), Box<dyn std::error::Error>> {
             for i in 0..per_writer {
                 let subject = format!("Printer {w}-{i} jams on tray two");
                 let n = w * per_writer + i;
-                examples::answered_and_resolved(
+                examples::discussed_and_resolved(
                     commands.as_ref(),
                     requesters[n % requesters.len()],
                     agents[n % agents.len()],
                     &subject,
+                    replies,
                 )
                 .await
                 .map_err(|e| e.to_string())?;

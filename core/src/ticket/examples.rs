@@ -98,11 +98,24 @@ pub async fn answered_and_resolved<S: crate::store::EventStore + ?Sized>(
     agent_id: Ulid,
     subject: &str,
 ) -> Result<(crate::ids::StreamId, Vec<u64>), crate::command::CommandError<super::TicketError>> {
+    discussed_and_resolved(commands, requester_id, agent_id, subject, 0).await
+}
+
+/// Like [`answered_and_resolved`], with `replies` more replies (requester and agent by turns)
+/// between the answer and the resolution: a long thread, for benchmarks of what a thread's
+/// length costs.
+pub async fn discussed_and_resolved<S: crate::store::EventStore + ?Sized>(
+    commands: &crate::command::CommandService<S>,
+    requester_id: Ulid,
+    agent_id: Ulid,
+    subject: &str,
+    replies: usize,
+) -> Result<(crate::ids::StreamId, Vec<u64>), crate::command::CommandError<super::TicketError>> {
     use crate::aggregate::CommandContext;
     use crate::command::CommandOptions;
     use crate::ids::{Actor, StreamId, StreamKind, Timestamp};
     let ticket = StreamId::generate(StreamKind::Ticket);
-    let steps = [
+    let mut steps = vec![
         (
             requester_id,
             create(ticket.id, requester_id, Ulid::new(), subject),
@@ -111,11 +124,23 @@ pub async fn answered_and_resolved<S: crate::store::EventStore + ?Sized>(
             agent_id,
             reply(agent_id, Side::Agent, "Looking into it now.", None),
         ),
-        (
-            agent_id,
-            change_status(Ulid::new(), StatusCategory::Resolved),
-        ),
     ];
+    for i in 0..replies {
+        steps.push(if i % 2 == 0 {
+            let body = format!("Still failing after step {i}: tray two reports a paper jam.");
+            (
+                requester_id,
+                reply(requester_id, Side::Requester, &body, None),
+            )
+        } else {
+            let body = format!("Step {}: reseat the tray and clean the rollers.", i + 1);
+            (agent_id, reply(agent_id, Side::Agent, &body, None))
+        });
+    }
+    steps.push((
+        agent_id,
+        change_status(Ulid::new(), StatusCategory::Resolved),
+    ));
     let mut positions = Vec::with_capacity(steps.len());
     for (actor, command) in &steps {
         let ctx = CommandContext {

@@ -19,7 +19,7 @@ use roaring::RoaringBitmap;
 use ulid::Ulid;
 
 use super::index::{entries, scope_of, sort_key, Field, SortField, SortKey, SORTS};
-use super::search::{TextDoc, DOCUMENT};
+use super::search::{decode_tokens, parse_source_key, Source, DOCUMENT};
 use super::summary::TicketSummary;
 use super::{decode_value, SUMMARY};
 use crate::{MemoryIndex, ProjectionError, ProjectionView, Write};
@@ -121,6 +121,9 @@ impl Scope {
     }
 }
 
+/// The tokens of one text source, sorted.
+type Tokens = Box<[String]>;
+
 /// What queries read, consistent as of [`IndexState::position`].
 #[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct IndexState {
@@ -131,8 +134,9 @@ pub(crate) struct IndexState {
     slots: HashMap<Ulid, u32>,
     /// Active, then trashed.
     pub(crate) scopes: [Scope; 2],
-    /// Tokens per slot, so a changed document moves exactly the postings that changed.
-    documents: HashMap<u32, BTreeSet<String>>,
+    /// Tokens per text source per slot (sources in order), so a changed source moves exactly
+    /// the postings that changed. Slices, not sets: a million tickets' text is held here.
+    documents: HashMap<u32, Vec<(Source, Tokens)>>,
     postings: HashMap<String, RoaringBitmap>,
 }
 
@@ -203,21 +207,46 @@ impl IndexState {
         Ok(())
     }
 
-    fn set_document(
+    /// Sets (or, with `None`, removes) one text source of `ticket`. A token leaves the
+    /// ticket's posting only when no other source of the ticket still has it.
+    fn set_source(
         &mut self,
         ticket: Ulid,
-        tokens: BTreeSet<String>,
+        source: Source,
+        tokens: Option<BTreeSet<String>>,
     ) -> Result<(), ProjectionError> {
         let Some(&slot) = self.slots.get(&ticket) else {
-            if tokens.is_empty() {
+            if tokens.is_none() {
                 return Ok(());
             }
             return Err(ProjectionError::Inconsistent(format!(
                 "a text document for ticket {ticket} which has no summary"
             )));
         };
-        let before = self.documents.remove(&slot).unwrap_or_default();
-        for token in before.difference(&tokens) {
+        let sources = self.documents.entry(slot).or_default();
+        let tokens: Option<Tokens> = tokens.map(|t| t.into_iter().collect());
+        let at = sources.binary_search_by_key(&source, |(s, _)| *s);
+        let before = match (at, tokens) {
+            (Ok(i), Some(t)) => std::mem::replace(&mut sources[i].1, t),
+            (Ok(i), None) => sources.remove(i).1,
+            (Err(i), Some(t)) => {
+                sources.insert(i, (source, t));
+                Tokens::default()
+            }
+            (Err(_), None) => Tokens::default(),
+        };
+        let after = match sources.binary_search_by_key(&source, |(s, _)| *s) {
+            Ok(i) => &sources[i].1,
+            Err(_) => &Tokens::default(),
+        };
+        let has = |tokens: &Tokens, token: &String| tokens.binary_search(token).is_ok();
+        for token in after.iter().filter(|t| !has(&before, t)) {
+            self.postings.entry(token.clone()).or_default().insert(slot);
+        }
+        for token in before.iter().filter(|t| !has(after, t)) {
+            if sources.iter().any(|(_, other)| has(other, token)) {
+                continue;
+            }
             if let Some(set) = self.postings.get_mut(token) {
                 set.remove(slot);
                 if set.is_empty() {
@@ -225,11 +254,8 @@ impl IndexState {
                 }
             }
         }
-        for token in tokens.difference(&before) {
-            self.postings.entry(token.clone()).or_default().insert(slot);
-        }
-        if !tokens.is_empty() {
-            self.documents.insert(slot, tokens);
+        if sources.is_empty() {
+            self.documents.remove(&slot);
         }
         Ok(())
     }
@@ -239,23 +265,21 @@ impl IndexState {
         let Some((&tag, rest)) = key.split_first() else {
             return Ok(());
         };
-        if tag != SUMMARY && tag != DOCUMENT {
+        if tag == DOCUMENT {
+            let (ticket, source) = parse_source_key(rest).ok_or_else(|| {
+                ProjectionError::Inconsistent("a malformed text document key".to_owned())
+            })?;
+            let tokens = value.map(|v| decode_tokens(source, v)).transpose()?;
+            return self.set_source(ticket, source, tokens);
+        }
+        if tag != SUMMARY {
             return Ok(());
         }
         let id: [u8; 16] = rest.try_into().map_err(|_| {
             ProjectionError::Inconsistent("a views key without a ticket id".to_owned())
         })?;
-        let ticket = Ulid::from_bytes(id);
-        if tag == SUMMARY {
-            let summary = value.map(decode_value::<TicketSummary>).transpose()?;
-            self.set_summary(ticket, summary)
-        } else {
-            let tokens = match value {
-                Some(v) => decode_value::<TextDoc>(v)?.tokens(),
-                None => BTreeSet::new(),
-            };
-            self.set_document(ticket, tokens)
-        }
+        let summary = value.map(decode_value::<TicketSummary>).transpose()?;
+        self.set_summary(Ulid::from_bytes(id), summary)
     }
 }
 

@@ -21,7 +21,7 @@
 //! so that an event costs one or two sled writes (and a rebuild chunk one per ticket):
 //! - `k`: how many ticket streams have started (u64 BE): the next ticket's number;
 //! - `s <ticket>` → [`TicketSummary`] (bincode), which carries the number;
-//! - `x <ticket>` → the ticket's tokens per text source, see `search.rs`;
+//! - `x <ticket> <source>` → the tokens of one text source of the ticket, see `search.rs`;
 //! - `l <ticket> <direction> <other>` → a link as `ticket` sees it, see `links.rs`.
 //!
 //! **The in-memory index** ([`ViewsMemory`], see `memory.rs`): the sets of tickets per field
@@ -70,13 +70,13 @@ use std::sync::Arc;
 use ledgerdesk_core::ticket::TicketEvent;
 use ledgerdesk_core::{DomainEvent, RecordedEvent, StreamKind};
 
-pub(crate) use crate::kv::{decode_value, load, save};
+pub(crate) use crate::kv::{decode_value, encode_value, load, save};
 use crate::{Changes, MemoryIndex, Projection, ProjectionError, ProjectionView};
 
 /// The projection's name (its trees and its status line).
 pub const NAME: &str = "views";
 /// The projection's version: bump to rebuild at start-up after a change of meaning.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 const STREAM_COUNT: &[u8] = b"k";
 /// Prefix of summaries.
@@ -121,7 +121,8 @@ impl Projection for TicketViews {
         let mut after = summary::evolve(before.as_ref(), &event, record, number);
         let text_applies = after.is_some() && !before.as_ref().is_some_and(|b| b.purged);
         if text_applies {
-            if let Some(replies) = search::apply(changes, ticket, &event)? {
+            let replies = after.as_ref().map_or(0, |a| a.reply_count);
+            if let Some(replies) = search::apply(changes, ticket, &event, replies)? {
                 if let Some(a) = after.as_mut() {
                     a.reply_count = replies;
                 }

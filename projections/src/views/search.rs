@@ -1,21 +1,22 @@
 //! The inverted index for text search over subject, description and public replies.
 //!
-//! Stored: `x <ticket>` → the ticket's tokens per text source (subject, description, each
-//! reply), so an edit or a deleted reply changes exactly its source, and a purge removes the
-//! document. The postings (token → tickets) are derived from the documents in memory
-//! ([`super::memory`]): one sled write per text event, however many tokens it holds.
+//! Stored: `x <ticket> 0` → the tokens of the ticket's subject and description, and
+//! `x <ticket> 1 <reply>` → the tokens of one public reply. An event rewrites exactly the
+//! record it concerns, so a reply to a long thread costs the same as the first one, and a
+//! deleted reply removes its key. A purge removes every record of the ticket. The postings (token → tickets) are derived from
+//! the sources in memory ([`super::memory`]).
 //!
 //! Internal notes are not indexed: a search serves requesters too, and notes are never theirs
 //! to see.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use ledgerdesk_core::ticket::TicketEvent;
 use serde::{Deserialize, Serialize};
 use ulid::Ulid;
 
 use super::index::id_bytes;
-use super::{load, save};
+use super::{decode_value, encode_value, load, save};
 use crate::{Changes, ProjectionError};
 
 /// Prefix of the per-ticket token documents.
@@ -32,107 +33,142 @@ pub fn tokenize(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Where a ticket's text comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// A stored text record of a ticket: its head (subject and description, set together at
+/// creation and rarely changed) or one reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Source {
-    Subject,
-    Description,
+    Head,
     Reply(u128),
 }
 
-/// A ticket's tokens per source.
+const HEAD: u8 = 0;
+const REPLY: u8 = 1;
+
+/// The tokens of a ticket's subject and of its description, kept apart so that a new subject
+/// takes away exactly the subject's old words.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct TextDoc {
-    sources: BTreeMap<Source, BTreeSet<String>>,
+struct HeadText {
+    subject: BTreeSet<String>,
+    description: BTreeSet<String>,
 }
 
-impl TextDoc {
-    /// Every token of every source.
-    pub(crate) fn tokens(&self) -> BTreeSet<String> {
-        self.sources.values().flatten().cloned().collect()
-    }
-
-    fn replies(&self) -> u32 {
-        let n = self
-            .sources
-            .keys()
-            .filter(|s| matches!(s, Source::Reply(_)))
-            .count();
-        u32::try_from(n).unwrap_or(u32::MAX)
-    }
-}
-
-fn document_key(ticket: Ulid) -> Vec<u8> {
-    let mut k = vec![DOCUMENT];
+/// The key prefix of every text record of `ticket`.
+fn document_prefix(ticket: Ulid) -> Vec<u8> {
+    let mut k = Vec::with_capacity(34);
+    k.push(DOCUMENT);
     k.extend_from_slice(&id_bytes(ticket));
     k
 }
 
-/// What an event does to the ticket's text, if anything.
-enum Edit<'a> {
-    Set(Source, &'a str),
-    /// Replace the source only if it exists (an edit of an unknown reply changes nothing).
-    Replace(Source, &'a str),
-    Remove(Source),
-    RemoveAll,
+fn source_key(ticket: Ulid, source: Source) -> Vec<u8> {
+    let mut k = document_prefix(ticket);
+    match source {
+        Source::Head => k.push(HEAD),
+        Source::Reply(id) => {
+            k.push(REPLY);
+            k.extend_from_slice(&id.to_be_bytes());
+        }
+    }
+    k
 }
 
-fn edit_of(event: &TicketEvent) -> Option<Edit<'_>> {
-    Some(match event {
-        // The description, the creation's second source, is set in `apply`.
-        TicketEvent::Created(c) => Edit::Set(Source::Subject, c.subject.as_str()),
-        TicketEvent::SubjectChanged(c) => Edit::Set(Source::Subject, c.new.as_str()),
-        TicketEvent::DescriptionChanged(c) => Edit::Set(Source::Description, c.new.as_str()),
-        TicketEvent::ReplyAdded(r) => Edit::Set(Source::Reply(r.comment_id.0), r.body.as_str()),
-        TicketEvent::ReplyEdited(e) => {
-            Edit::Replace(Source::Reply(e.message_id.0), e.new_body.as_str())
-        }
-        TicketEvent::ReplyDeleted(d) => Edit::Remove(Source::Reply(d.message_id.0)),
-        TicketEvent::Purged(_) => Edit::RemoveAll,
+/// The ticket and source a stored text key names (the key without its `x` tag).
+pub(crate) fn parse_source_key(rest: &[u8]) -> Option<(Ulid, Source)> {
+    let (ticket, source) = rest.split_at_checked(16)?;
+    let ticket = Ulid::from_bytes(ticket.try_into().ok()?);
+    let source = match source.split_first()? {
+        (&HEAD, []) => Source::Head,
+        (&REPLY, id) => Source::Reply(u128::from_be_bytes(id.try_into().ok()?)),
         _ => return None,
+    };
+    Some((ticket, source))
+}
+
+/// The searchable tokens of a stored text record.
+pub(crate) fn decode_tokens(
+    source: Source,
+    value: &[u8],
+) -> Result<BTreeSet<String>, ProjectionError> {
+    Ok(match source {
+        Source::Head => {
+            let head: HeadText = decode_value(value)?;
+            let mut tokens = head.subject;
+            tokens.extend(head.description);
+            tokens
+        }
+        Source::Reply(_) => decode_value(value)?,
     })
 }
 
-/// Applies `event`'s text changes to ticket `ticket`. Returns the number of existing replies
-/// when the event concerned replies (the summary's `reply_count`).
+/// Applies `event`'s text changes to ticket `ticket`, whose summary counts `replies` replies.
+/// Returns the new count when the event concerned replies (the summary's `reply_count`).
 pub(crate) fn apply(
     changes: &mut Changes<'_>,
     ticket: Ulid,
     event: &TicketEvent,
+    replies: u32,
 ) -> Result<Option<u32>, ProjectionError> {
-    let Some(edit) = edit_of(event) else {
-        return Ok(None);
-    };
-    let key = document_key(ticket);
-    let before: TextDoc = load(changes, &key)?.unwrap_or_default();
-    let mut after = before.clone();
-    match edit {
-        Edit::Set(source, text) => {
-            after.sources.insert(source, tokenize(text));
+    match event {
+        TicketEvent::Created(c) => {
+            let head = HeadText {
+                subject: tokenize(&c.subject),
+                description: tokenize(&c.description),
+            };
+            save(changes, &source_key(ticket, Source::Head), &head)?;
         }
-        Edit::Replace(source, text) => {
-            if let Some(tokens) = after.sources.get_mut(&source) {
-                *tokens = tokenize(text);
+        TicketEvent::SubjectChanged(c) => {
+            change_head(changes, ticket, |head| head.subject = tokenize(&c.new))?;
+        }
+        TicketEvent::DescriptionChanged(c) => {
+            change_head(changes, ticket, |head| head.description = tokenize(&c.new))?;
+        }
+        TicketEvent::ReplyAdded(r) => {
+            let key = source_key(ticket, Source::Reply(r.comment_id.0));
+            let existed = changes.get(&key)?.is_some();
+            save(changes, &key, &tokenize(&r.body))?;
+            return Ok(Some(replies.saturating_add(u32::from(!existed))));
+        }
+        TicketEvent::ReplyEdited(e) => {
+            // An edit of an unknown reply changes nothing.
+            let key = source_key(ticket, Source::Reply(e.message_id.0));
+            if let Some(before) = changes.get(&key)? {
+                let after = encode_value(&tokenize(&e.new_body))?;
+                if after != before {
+                    changes.insert(&key, after);
+                }
             }
         }
-        Edit::Remove(source) => {
-            after.sources.remove(&source);
+        TicketEvent::ReplyDeleted(d) => {
+            let key = source_key(ticket, Source::Reply(d.message_id.0));
+            if changes.get(&key)?.is_none() {
+                return Ok(Some(replies));
+            }
+            changes.remove(&key);
+            return Ok(Some(replies.saturating_sub(1)));
         }
-        Edit::RemoveAll => after.sources.clear(),
+        TicketEvent::Purged(_) => {
+            for key in changes.keys_with_prefix(&document_prefix(ticket))? {
+                changes.remove(&key);
+            }
+            return Ok(Some(0));
+        }
+        _ => {}
     }
-    if let TicketEvent::Created(c) = event {
-        after
-            .sources
-            .insert(Source::Description, tokenize(&c.description));
-    }
-    if after.sources.is_empty() {
-        changes.remove(&key);
-    } else if after != before {
+    Ok(None)
+}
+
+/// Changes the head record of `ticket` by `edit`, storing it only if it changed.
+fn change_head(
+    changes: &mut Changes<'_>,
+    ticket: Ulid,
+    edit: impl FnOnce(&mut HeadText),
+) -> Result<(), ProjectionError> {
+    let key = source_key(ticket, Source::Head);
+    let before: HeadText = load(changes, &key)?.unwrap_or_default();
+    let mut after = before.clone();
+    edit(&mut after);
+    if after != before {
         save(changes, &key, &after)?;
     }
-    let touches_replies = matches!(
-        event,
-        TicketEvent::ReplyAdded(_) | TicketEvent::ReplyDeleted(_) | TicketEvent::Purged(_)
-    );
-    Ok(touches_replies.then(|| after.replies()))
+    Ok(())
 }

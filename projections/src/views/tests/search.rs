@@ -146,3 +146,58 @@ async fn search_pages_follow_their_cursor() {
     let other = search(&view, "rare", false, Some(&hex::encode(b"wcommon\0")), 2);
     assert!(matches!(other, Err(ViewsError::InvalidCursor)));
 }
+
+/// The text of ticket `number`, as stored: one record per source, with its value's size.
+fn stored_sources(view: &crate::ProjectionView, ticket: Ulid) -> Vec<usize> {
+    let mut prefix = vec![crate::views::search::DOCUMENT];
+    prefix.extend_from_slice(&crate::views::index::id_bytes(ticket));
+    view.scan(&prefix, None, false)
+        .map(|item| item.expect("scan").1.len())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_reply_is_its_own_source_so_a_long_thread_costs_no_more_per_reply() {
+    let mut desk = Desk::new().await;
+    desk.open(create(tid(1), "Invoice portal")).await;
+    for i in 0..60u128 {
+        let body = format!("reply number {i} about the invoice");
+        desk.exec(tid(1), reply(5000 + i, &body)).await;
+    }
+    let view = desk.view().await;
+    let sizes = stored_sources(&view, tid(1));
+    assert_eq!(sizes.len(), 1 + 60, "the head and each reply");
+    assert!(
+        sizes.iter().all(|&s| s < 100),
+        "no record holds the whole thread: {sizes:?}"
+    );
+    assert_eq!(desk.summary(tid(1)).await.reply_count, 60);
+
+    // A word in two replies stays found until both are gone.
+    desk.exec(tid(1), reply(2001, "escalated to finance")).await;
+    desk.exec(tid(1), reply(2002, "finance answered")).await;
+    let delete = |id: u128| TicketCommand::DeleteReply {
+        comment_id: Ulid(id),
+    };
+    desk.exec(tid(1), delete(2001)).await;
+    let view = desk.view().await;
+    assert_eq!(found(&view, "finance", false), [1001]);
+    assert_eq!(found(&view, "escalated", false), Vec::<u64>::new());
+    assert_eq!(stored_sources(&view, tid(1)).len(), 1 + 61);
+    desk.exec(tid(1), delete(2002)).await;
+    let view = desk.view().await;
+    assert_eq!(found(&view, "finance", false), Vec::<u64>::new());
+    assert_eq!(desk.summary(tid(1)).await.reply_count, 60);
+
+    // A purge removes every source.
+    desk.exec(tid(1), TicketCommand::Trash).await;
+    desk.exec(tid(1), TicketCommand::Purge).await;
+    let view = desk.view().await;
+    assert!(stored_sources(&view, tid(1)).is_empty());
+    assert!(view
+        .memory::<ViewsMemory>()
+        .unwrap()
+        .read()
+        .posting("invoice")
+        .is_none());
+}
