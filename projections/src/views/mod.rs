@@ -18,7 +18,8 @@
 //! [`ProjectionError::Decode`] (a newer event type needs a newer build), never a panic.
 //!
 //! **Keys** (in the projection's one tree, see [`crate::Changes`]): only the primary records,
-//! so that an event costs one or two sled writes (and a rebuild chunk one per ticket):
+//! so that an event costs one or two sled writes (and a rebuild chunk one or two per ticket,
+//! plus one per reply):
 //! - `k`: how many ticket streams have started (u64 BE): the next ticket's number;
 //! - `s <ticket>` → [`TicketSummary`] (bincode), which carries the number;
 //! - `x <ticket> <source>` → the tokens of one text source of the ticket, see `search.rs`;
