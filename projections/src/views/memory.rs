@@ -19,7 +19,7 @@ use roaring::RoaringBitmap;
 use ulid::Ulid;
 
 use super::index::{entries, scope_of, sort_key, Field, SortField, SortKey, SORTS};
-use super::search::{decode_tokens, parse_source_key, Source, DOCUMENT};
+use super::search::{decode_tokens, parse_source_key, Source, Tokens, DOCUMENT};
 use super::summary::TicketSummary;
 use super::{decode_value, SUMMARY};
 use crate::{MemoryIndex, ProjectionError, ProjectionView, Write};
@@ -121,9 +121,6 @@ impl Scope {
     }
 }
 
-/// The tokens of one text source, sorted.
-type Tokens = Box<[String]>;
-
 /// What queries read, consistent as of [`IndexState::position`].
 #[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct IndexState {
@@ -213,7 +210,7 @@ impl IndexState {
         &mut self,
         ticket: Ulid,
         source: Source,
-        tokens: Option<BTreeSet<String>>,
+        tokens: Option<Tokens>,
     ) -> Result<(), ProjectionError> {
         let Some(&slot) = self.slots.get(&ticket) else {
             if tokens.is_none() {
@@ -224,7 +221,6 @@ impl IndexState {
             )));
         };
         let sources = self.documents.entry(slot).or_default();
-        let tokens: Option<Tokens> = tokens.map(|t| t.into_iter().collect());
         let at = sources.binary_search_by_key(&source, |(s, _)| *s);
         let before = match (at, tokens) {
             (Ok(i), Some(t)) => std::mem::replace(&mut sources[i].1, t),

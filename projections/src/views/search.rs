@@ -3,8 +3,8 @@
 //! Stored: `x <ticket> 0` → the tokens of the ticket's subject and description, and
 //! `x <ticket> 1 <reply>` → the tokens of one public reply. An event rewrites exactly the
 //! record it concerns, so a reply to a long thread costs the same as the first one, and a
-//! deleted reply removes its key. A purge removes every record of the ticket. The postings (token → tickets) are derived from
-//! the sources in memory ([`super::memory`]).
+//! deleted reply removes its key. A purge removes every record of the ticket. The postings
+//! (token → tickets) are derived from the records in memory ([`super::memory`]).
 //!
 //! Internal notes are not indexed: a search serves requesters too, and notes are never theirs
 //! to see.
@@ -84,19 +84,20 @@ pub(crate) fn parse_source_key(rest: &[u8]) -> Option<(Ulid, Source)> {
     Some((ticket, source))
 }
 
+/// The tokens of one text record, sorted and distinct.
+pub(crate) type Tokens = Box<[String]>;
+
 /// The searchable tokens of a stored text record.
-pub(crate) fn decode_tokens(
-    source: Source,
-    value: &[u8],
-) -> Result<BTreeSet<String>, ProjectionError> {
+pub(crate) fn decode_tokens(source: Source, value: &[u8]) -> Result<Tokens, ProjectionError> {
     Ok(match source {
         Source::Head => {
             let head: HeadText = decode_value(value)?;
-            let mut tokens = head.subject;
-            tokens.extend(head.description);
-            tokens
+            let tokens: BTreeSet<String> =
+                head.subject.into_iter().chain(head.description).collect();
+            tokens.into_iter().collect()
         }
-        Source::Reply(_) => decode_value(value)?,
+        // Stored as a set: a sorted sequence of distinct tokens, which decodes as a list as is.
+        Source::Reply(_) => decode_value::<Vec<String>>(value)?.into_boxed_slice(),
     })
 }
 
