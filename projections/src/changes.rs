@@ -1,38 +1,34 @@
 //! The overlay a projection writes through, and the read handle queries use.
 //!
-//! A projection's data lives in one sled tree: user keys under prefix `0x00`, the runner's
-//! checkpoint under `0xFF`. One tree means one atomic batch for a chunk's changes and its
-//! checkpoint.
+//! A projection's records live in memory and are persisted in one sled tree
+//! ([`crate::stored`]), with the runner's checkpoint under `0xFF`. One tree means one atomic
+//! batch for a stored layer of changes and its checkpoint.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::overlay::Overlay;
+use crate::stored::{Scan, Stored};
 use crate::{MemoryIndex, ProjectionError};
 
-/// One committed write of a chunk, as a [`MemoryIndex`] sees it: the data key (without the
-/// tree's data prefix) and its new value, `None` for a removal.
+/// One committed write of a chunk, as a [`MemoryIndex`] sees it: the key and its new value,
+/// `None` for a removal.
 pub type Write = (Vec<u8>, Option<Vec<u8>>);
 
-const DATA: u8 = 0x00;
+/// The records' keys in the digest carry the prefix byte they had when each record was a sled
+/// key of its own, so that digests stay comparable across that change.
+const DIGEST_PREFIX: u8 = 0x00;
 pub(crate) const CHECKPOINT_KEY: &[u8] = &[0xFF, b'c'];
-/// Present while a rebuild writes a window in several batches: a tree that holds it after a
-/// crash is half written and is rebuilt from scratch.
+/// Written by the earlier layout while a rebuild wrote a window in several batches: a tree
+/// that holds it is half written and is rebuilt from scratch.
 pub(crate) const FLUSHING_KEY: &[u8] = &[0xFF, b'f'];
 
-pub(crate) fn data_key(key: &[u8]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(key.len() + 1);
-    k.push(DATA);
-    k.extend_from_slice(key);
-    k
-}
-
 /// Pending changes of one chunk (or, in a rebuild, of a window of chunks) over a projection's
-/// tree: reads see earlier writes, and a key written many times is written to sled once.
+/// records: reads see earlier writes, and a key written many times is stored once.
 pub struct Changes<'a> {
-    tree: &'a sled::Tree,
-    /// A live model's applied writes not yet in `tree`: read before it.
+    records: &'a Stored,
+    /// A live model's applied writes not yet in `records`: read before them.
     overlay: Option<&'a Overlay>,
     /// By user key (without the data prefix).
     pending: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
@@ -41,21 +37,21 @@ pub struct Changes<'a> {
 }
 
 impl<'a> Changes<'a> {
-    /// Changes over what `tree` holds (a rebuild's window).
-    pub(crate) fn new(tree: &'a sled::Tree) -> Changes<'a> {
+    /// Changes over what `records` holds (a rebuild's window).
+    pub(crate) fn new(records: &'a Stored) -> Changes<'a> {
         Changes {
-            tree,
+            records,
             overlay: None,
             pending: BTreeMap::new(),
             bytes: 0,
         }
     }
 
-    /// Changes over a live model: what `overlay` holds, then `tree`.
-    pub(crate) fn over(tree: &'a sled::Tree, overlay: &'a Overlay) -> Changes<'a> {
+    /// Changes over a live model: what `overlay` holds, then `records`.
+    pub(crate) fn over(records: &'a Stored, overlay: &'a Overlay) -> Changes<'a> {
         Changes {
             overlay: Some(overlay),
-            ..Changes::new(tree)
+            ..Changes::new(records)
         }
     }
 
@@ -67,12 +63,12 @@ impl<'a> Changes<'a> {
         self.stored(key)
     }
 
-    /// The value of `key` before this chunk: the overlay's, else the tree's.
+    /// The value of `key` before this chunk: the overlay's, else the stored records'.
     fn stored(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
         if let Some(v) = self.overlay.and_then(|o| o.get(key)) {
             return Ok(v);
         }
-        Ok(self.tree.get(data_key(key))?.map(|v| v.to_vec()))
+        self.records.get(key)
     }
 
     /// Sets `key` to `value`.
@@ -129,12 +125,11 @@ impl<'a> Changes<'a> {
     /// must visit a small set, e.g. a ticket's entries; not for whole-model scans).
     pub fn keys_with_prefix(&self, prefix: &[u8]) -> Result<Vec<Vec<u8>>, ProjectionError> {
         let mut keys: BTreeMap<Vec<u8>, bool> = BTreeMap::new();
-        for item in self.tree.scan_prefix(data_key(prefix)) {
-            let (k, _) = item?;
-            keys.insert(k[1..].to_vec(), true);
+        let (from, to) = prefix_bounds(prefix);
+        for (k, _) in self.records.range(&from, &to, false, usize::MAX)? {
+            keys.insert(k, true);
         }
         if let Some(overlay) = self.overlay {
-            let (from, to) = prefix_bounds(prefix);
             for (k, v) in overlay.range(&from, &to, false, usize::MAX) {
                 keys.insert(k, v.is_some());
             }
@@ -152,7 +147,7 @@ impl<'a> Changes<'a> {
             .collect())
     }
 
-    /// The pending writes in key order, for sled and then for a [`MemoryIndex`].
+    /// The pending writes in key order, for the stored records and a [`MemoryIndex`].
     pub(crate) fn into_writes(self) -> Vec<Write> {
         self.pending.into_iter().collect()
     }
@@ -174,26 +169,11 @@ fn prefix_bounds(prefix: &[u8]) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
     (Bound::Included(prefix.to_vec()), Bound::Unbounded)
 }
 
-/// A sled batch of `writes` (data keys), with `checkpoint` when given.
-pub(crate) fn batch_of(writes: &[Write], checkpoint: Option<u64>) -> sled::Batch {
-    let mut batch = sled::Batch::default();
-    for (k, v) in writes {
-        match v {
-            Some(v) => batch.insert(data_key(k), v.as_slice()),
-            None => batch.remove(data_key(k)),
-        }
-    }
-    if let Some(checkpoint) = checkpoint {
-        batch.insert(CHECKPOINT_KEY, &checkpoint.to_be_bytes()[..]);
-    }
-    batch
-}
-
 /// A read-only view of a projection's model, as of `position` (or later).
 #[derive(Clone)]
 pub struct ProjectionView {
-    pub(crate) tree: sled::Tree,
-    /// A live model's applied writes not yet in `tree`.
+    pub(crate) stored: Stored,
+    /// A live model's applied writes not yet in `stored`.
     pub(crate) overlay: Option<Overlay>,
     pub(crate) position: u64,
     pub(crate) memory: Option<Arc<dyn MemoryIndex>>,
@@ -202,13 +182,11 @@ pub struct ProjectionView {
 /// Overlay entries fetched per step of a scan.
 const SCAN_STEP: usize = 256;
 
-type TreeIter = Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>>;
-
 impl ProjectionView {
-    /// A view of what `tree` holds, as of `position` (a stored model: tests, index loads).
-    pub(crate) fn of_tree(tree: sled::Tree, position: u64) -> ProjectionView {
+    /// A view of what `stored` holds, as of `position` (a stored model: tests, index loads).
+    pub(crate) fn of_stored(stored: Stored, position: u64) -> ProjectionView {
         ProjectionView {
-            tree,
+            stored,
             overlay: None,
             position,
             memory: None,
@@ -230,7 +208,7 @@ impl ProjectionView {
         if let Some(v) = self.overlay.as_ref().and_then(|o| o.get(key)) {
             return Ok(v);
         }
-        Ok(self.tree.get(data_key(key))?.map(|v| v.to_vec()))
+        self.stored.get(key)
     }
 
     /// Key/value pairs under `prefix`, in key order, from `after` (exclusive) when given:
@@ -250,20 +228,11 @@ impl ProjectionView {
             }
             _ => (start, end),
         };
-        let in_tree = |b: &Bound<Vec<u8>>| match b {
-            Bound::Included(k) => Bound::Included(data_key(k)),
-            Bound::Excluded(k) => Bound::Excluded(data_key(k)),
-            // The end of the data keys: the checkpoint's prefix.
-            Bound::Unbounded => Bound::Excluded(vec![DATA + 1]),
-        };
-        let iter = self.tree.range((in_tree(&from), in_tree(&to)));
-        let tree: TreeIter = if reverse {
-            Box::new(iter.rev())
-        } else {
-            Box::new(iter)
-        };
         MergedScan {
-            tree: tree.peekable(),
+            stored: self
+                .stored
+                .scan(from.clone(), to.clone(), reverse)
+                .peekable(),
             overlay: self.overlay.clone(),
             buffered: VecDeque::new(),
             from,
@@ -274,10 +243,10 @@ impl ProjectionView {
     }
 }
 
-/// A scan of the tree with the overlay's entries laid over it (newer values replace the
-/// tree's, removals hide them), fetching the overlay a step at a time.
+/// A scan of the stored records with the overlay's entries laid over them (newer values
+/// replace the stored ones, removals hide them), each fetched a step at a time.
 struct MergedScan {
-    tree: std::iter::Peekable<TreeIter>,
+    stored: std::iter::Peekable<Scan>,
     overlay: Option<Overlay>,
     buffered: VecDeque<(Vec<u8>, Option<Vec<u8>>)>,
     /// What is left of the range, in user keys: the overlay resumes from here.
@@ -315,11 +284,11 @@ impl Iterator for MergedScan {
         loop {
             let reverse = self.reverse;
             let overlay_key = self.peek_overlay().map(|(k, _)| k.clone());
-            let tree_key = match self.tree.peek() {
-                Some(Ok((k, _))) => Some(k[1..].to_vec()),
+            let tree_key = match self.stored.peek() {
+                Some(Ok((k, _))) => Some(k.clone()),
                 Some(Err(_)) => {
-                    return match self.tree.next() {
-                        Some(Err(e)) => Some(Err(e.into())),
+                    return match self.stored.next() {
+                        Some(Err(e)) => Some(Err(e)),
                         _ => None,
                     };
                 }
@@ -338,7 +307,7 @@ impl Iterator for MergedScan {
             };
             if overlay_first {
                 if overlay_key == tree_key {
-                    self.tree.next();
+                    self.stored.next();
                 }
                 let (k, v) = self.buffered.pop_front()?;
                 match v {
@@ -346,11 +315,7 @@ impl Iterator for MergedScan {
                     None => continue,
                 }
             }
-            let (k, v) = match self.tree.next()? {
-                Ok(kv) => kv,
-                Err(e) => return Some(Err(e.into())),
-            };
-            return Some(Ok((k[1..].to_vec(), v.to_vec())));
+            return self.stored.next();
         }
     }
 }
@@ -371,9 +336,8 @@ pub(crate) fn digest(view: &ProjectionView) -> Result<String, ProjectionError> {
     let mut h = blake3::Hasher::new();
     for item in view.scan(&[], None, false) {
         let (k, v) = item?;
-        // The stored key, with its data prefix: digests stay what they were.
         h.update(&(k.len() as u64 + 1).to_le_bytes());
-        h.update(&[DATA]);
+        h.update(&[DIGEST_PREFIX]);
         h.update(&k);
         h.update(&(v.len() as u64).to_le_bytes());
         h.update(&v);
@@ -407,12 +371,12 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
-        /// Reads through a view (tree, then a frozen layer, then the active one, newest
+        /// Reads through a view (stored records, then a frozen layer, then the active one, newest
         /// winning, removals hiding) answer what one map with every write applied in order
         /// answers: `get`, and `scan` from any prefix and cursor in both directions, including
         /// scans longer than one overlay step.
         #[test]
-        fn a_view_reads_tree_and_overlay_as_one_map(
+        fn a_view_reads_stored_records_and_overlay_as_one_map(
             stored in proptest::collection::vec((key(), proptest::collection::vec(any::<u8>(), 0..3)), 0..300),
             frozen in proptest::collection::vec(write(), 0..400),
             active in proptest::collection::vec(write(), 0..400),
@@ -421,13 +385,14 @@ mod tests {
             reverse in any::<bool>(),
         ) {
             let db = sled::Config::new().temporary(true).open().unwrap();
-            let tree = db.open_tree("model").unwrap();
+            let records = Stored::new(db.open_tree("model").unwrap());
             let mut expected: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+            let mut layer = crate::overlay::Layer::new();
             for (k, v) in &stored {
-                tree.insert(data_key(k), v.as_slice()).unwrap();
+                layer.insert(k.clone(), Some(v.clone()));
                 expected.insert(k.clone(), v.clone());
             }
-            tree.insert(CHECKPOINT_KEY, &7u64.to_be_bytes()[..]).unwrap();
+            records.persist(&layer, 7).unwrap();
             let overlay = Overlay::default();
             for layer in [&frozen, &active] {
                 let writes: BTreeMap<_, _> = layer.iter().cloned().collect();
@@ -445,7 +410,7 @@ mod tests {
             }
             let view = ProjectionView {
                 overlay: Some(overlay),
-                ..ProjectionView::of_tree(tree, 7)
+                ..ProjectionView::of_stored(records, 7)
             };
 
             let touched = stored.iter().map(|(k, _)| k);

@@ -4,8 +4,10 @@
 //!   version, and applies one event at a time through [`Changes`], an overlay that sees the
 //!   earlier events of the same chunk.
 //! - [`ProjectionRunner`]: runs each projection in its own task: catches up from its
-//!   checkpoint in chunks, then follows the head. A chunk's changes and the new checkpoint are
-//!   written in one sled batch, so each event is applied exactly once, across crashes too.
+//!   checkpoint in chunks, then follows the head. A model's records live in memory; its
+//!   changes reach its sled tree as deltas, each in one batch with the checkpoint it reaches,
+//!   and as images of the whole model (`stored`), so each event is applied exactly once,
+//!   across crashes too.
 //!   A projection whose version changed is rebuilt into a fresh tree while queries keep reading
 //!   the old one, then swapped in. A failing projection is reported and stops alone.
 //! - [`ProjectionView`]: what queries read, with the position it reflects.
@@ -25,6 +27,7 @@ mod overlay;
 mod registry;
 mod runner;
 pub mod sla;
+mod stored;
 #[cfg(test)]
 mod testlog;
 pub mod time;

@@ -150,7 +150,7 @@ impl Overlay {
     }
 }
 
-fn as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+pub(crate) fn as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     match bound {
         Bound::Included(k) => Bound::Included(k.as_slice()),
         Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
@@ -160,7 +160,7 @@ fn as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
 
 /// `BTreeMap::range` panics on a range whose start is past its end (or equal, both
 /// excluded): such a range holds nothing.
-fn range_is_empty(bounds: &(Bound<&[u8]>, Bound<&[u8]>)) -> bool {
+pub(crate) fn range_is_empty(bounds: &(Bound<&[u8]>, Bound<&[u8]>)) -> bool {
     match bounds {
         (Bound::Included(a), Bound::Included(b)) => a > b,
         (Bound::Included(a), Bound::Excluded(b))

@@ -16,6 +16,7 @@ mod tail;
 use crate::changes::{self, Changes, ProjectionView};
 use crate::overlay::{Layer, Overlay};
 use crate::registry::{tree_name, Generation, Registry};
+use crate::stored::Stored;
 use crate::{MemoryIndex, Projection, ProjectionError};
 
 /// Events read per step. A live model publishes what it applied as soon as it has caught up
@@ -26,12 +27,11 @@ const CATCH_UP_CHUNK: usize = 5_000;
 /// While a live model is behind, it applies steps until their writes reach this many keys,
 /// then publishes them at once (the writes of a ticket's events collapse meanwhile).
 const LIVE_WINDOW_KEYS: usize = 20_000;
-/// A live model publishes each step to its in-memory [`Overlay`] and stores the overlay in
-/// one sled batch with its checkpoint once the oldest unstored write is this old...
+/// A live model publishes each step to its in-memory [`Overlay`] and stores the overlay (one
+/// delta in one sled batch with its checkpoint) once the oldest unstored write is this old...
 const STORE_AFTER: Duration = Duration::from_millis(100);
-/// ...or once the overlay holds this many keys (a batch this size holds sled's process-wide
-/// write lock for a few milliseconds). Hot keys (a history block, a day's counters) are
-/// written once per batch instead of once per group commit.
+/// ...or once the overlay holds this many keys. Hot keys (a history block, a day's
+/// counters) are written once per delta instead of once per group commit.
 const STORE_KEYS: usize = 4_000;
 /// A live model whose events changed nothing (a ticket event for the KB model) stores its
 /// checkpoint once it is this many events past the stored one: re-applying such events after
@@ -76,21 +76,21 @@ pub struct WaitError {
     pub positions: Vec<(&'static str, u64)>,
 }
 
-/// A generation of a model: its tree, the writes applied but not yet stored, and the
-/// in-memory index derived from both if it has one.
+/// A generation of a model: its stored records, the writes applied but not yet stored, and
+/// the in-memory index derived from both if it has one.
 #[derive(Clone)]
 struct Model {
-    tree: sled::Tree,
+    records: Stored,
     generation: Generation,
     memory: Option<Arc<dyn MemoryIndex>>,
-    /// Applied writes not yet in `tree` (a live model's; a rebuild writes its windows).
+    /// Applied writes not yet in `records` (a live model's; a rebuild merges its windows).
     overlay: Overlay,
-    /// The position applied: the overlay and the tree together reflect it.
+    /// The position applied: the overlay and the records together reflect it.
     applied: Arc<AtomicU64>,
-    /// The checkpoint stored in `tree`.
+    /// The checkpoint persisted with `records`.
     stored: Arc<AtomicU64>,
-    /// A frozen layer is being written to `tree` (true from freeze to the end of the write,
-    /// whatever its outcome: a failed write leaves the layer in the overlay, still read).
+    /// A frozen layer is being stored (true from freeze to the end of the write, whatever its
+    /// outcome: a failed write leaves the layer in the overlay, still read).
     writing: Arc<AtomicBool>,
 }
 
@@ -104,22 +104,21 @@ impl Model {
         indexes: bool,
     ) -> Result<Model, ProjectionError> {
         let checkpoint = changes::checkpoint(&tree)?;
-        let view = ProjectionView::of_tree(tree.clone(), checkpoint);
+        let model = Model::unloaded(tree, generation, checkpoint);
         let memory = if indexes {
+            let view = ProjectionView::of_stored(model.records.clone(), checkpoint);
             projection.open_memory(&view)?
         } else {
             None
         };
-        Ok(Model {
-            memory,
-            ..Model::unloaded(tree, generation, checkpoint)
-        })
+        Ok(Model { memory, ..model })
     }
 
-    /// A model over `tree` (checkpoint `checkpoint`) without its in-memory index.
+    /// A model over `tree` (checkpoint `checkpoint`) without its in-memory index; its
+    /// records are read from the tree on first use.
     fn unloaded(tree: sled::Tree, generation: Generation, checkpoint: u64) -> Model {
         Model {
-            tree,
+            records: Stored::new(tree),
             generation,
             memory: None,
             overlay: Overlay::default(),
@@ -152,21 +151,13 @@ impl Model {
         Some((layer, applied))
     }
 
-    /// Writes a frozen layer and its checkpoint in one sled batch, off the async workers, then
-    /// drops the layer (readers find its keys in the tree from then on).
+    /// Stores a frozen layer as one delta with its checkpoint, off the async workers, then
+    /// drops the layer (readers find its keys in the records from then on).
     async fn store(&self, layer: Arc<Layer>, position: u64) -> Result<(), ProjectionError> {
         let model = self.clone();
         tokio::task::spawn_blocking(move || {
             let _done = WritingDone(&model.writing);
-            let mut batch = sled::Batch::default();
-            for (key, value) in layer.iter() {
-                match value {
-                    Some(v) => batch.insert(changes::data_key(key), v.as_slice()),
-                    None => batch.remove(changes::data_key(key)),
-                }
-            }
-            batch.insert(changes::CHECKPOINT_KEY, &position.to_be_bytes()[..]);
-            model.tree.apply_batch(batch)?;
+            model.records.persist(&layer, position)?;
             model.stored.store(position, Ordering::Release);
             model.overlay.release_frozen();
             Ok(())
@@ -175,7 +166,7 @@ impl Model {
         .map_err(|e| ProjectionError::Inconsistent(format!("storing a model stopped: {e}")))?
     }
 
-    /// Waits until no layer of this model is being written (before its tree is dropped).
+    /// Waits until no layer of this model is being stored (before its tree is dropped).
     async fn wait_stored(&self) {
         while self.writing.load(Ordering::Acquire) {
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -195,7 +186,7 @@ impl Drop for WritingDone<'_> {
 struct Entry {
     projection: Arc<dyn Projection>,
     live: RwLock<Model>,
-    /// Held while applying a chunk to the live tree and while swapping trees.
+    /// Held while applying a chunk to the live model and while swapping models.
     apply: tokio::sync::Mutex<()>,
     position: watch::Sender<u64>,
     failure: Mutex<Option<(u64, String)>>,
@@ -318,8 +309,9 @@ impl ProjectionRunner {
                 failure: Mutex::new(None),
                 rebuilding: Mutex::new(None),
                 // A stale model is read as it is until its rebuild is swapped in (without
-                // an index: its records may predate this code); a deferred one once loaded.
-                loaded: AtomicBool::new(stale || indexes != Indexes::Deferred),
+                // an index: its records may predate this code); a deferred one once its task
+                // has read its records.
+                loaded: AtomicBool::new(indexes != Indexes::Deferred),
             }));
         }
         Ok(ProjectionRunner {
@@ -355,6 +347,14 @@ impl ProjectionRunner {
     async fn run(&self, entry: Arc<Entry>, mut shutdown: watch::Receiver<bool>) {
         let name = entry.projection.name();
         if entry.stale {
+            if !entry.loaded.load(Ordering::Acquire) {
+                // Queries read the old model until the rebuild is swapped in.
+                if let Err(e) = self.load_records(&entry).await {
+                    self.fail(&entry, e);
+                    return;
+                }
+                entry.loaded.store(true, Ordering::Release);
+            }
             tracing::info!(projection = name, "projection version changed: rebuilding");
             if let Err(e) = self.rebuild_entry(&entry).await {
                 self.fail(&entry, e);
@@ -477,7 +477,15 @@ impl ProjectionRunner {
         Ok(())
     }
 
-    /// Loads the live model's in-memory index (a deferred open), off the async workers and
+    /// Reads the live model's records from its tree (a deferred open), off the async workers.
+    async fn load_records(&self, entry: &Entry) -> Result<(), ProjectionError> {
+        let records = entry.live_model().records;
+        tokio::task::spawn_blocking(move || records.load())
+            .await
+            .map_err(|e| ProjectionError::Inconsistent(format!("loading a model stopped: {e}")))?
+    }
+
+    /// Loads the live model's records and in-memory index (a deferred open), off the async workers and
     /// under the apply lock, so that it is derived from exactly the checkpointed model.
     async fn load_index(&self, entry: &Entry) -> Result<(), ProjectionError> {
         let _guard = entry.apply.lock().await;
@@ -487,8 +495,12 @@ impl ProjectionRunner {
         let memory = tokio::task::spawn_blocking(move || {
             let view = ProjectionView {
                 overlay: Some(model.overlay.clone()),
-                ..ProjectionView::of_tree(model.tree.clone(), model.applied.load(Ordering::Acquire))
+                ..ProjectionView::of_stored(
+                    model.records.clone(),
+                    model.applied.load(Ordering::Acquire),
+                )
             };
+            model.records.load()?;
             projection.open_memory(&view)
         })
         .await
@@ -566,7 +578,7 @@ impl ProjectionRunner {
         let position = *entry.position.borrow();
         let model = entry.live_model();
         Ok(ProjectionView {
-            tree: model.tree,
+            stored: model.records,
             overlay: Some(model.overlay),
             position,
             memory: model.memory,
@@ -611,7 +623,7 @@ impl ProjectionRunner {
         let model = self.entry(name)?.live_model();
         let view = ProjectionView {
             overlay: Some(model.overlay),
-            ..ProjectionView::of_tree(model.tree, 0)
+            ..ProjectionView::of_stored(model.records, 0)
         };
         changes::digest(&view)
     }
@@ -645,7 +657,7 @@ async fn apply_chunk(
     model: &Model,
 ) -> Result<Option<u64>, ProjectionError> {
     let applied = model.applied.load(Ordering::Acquire);
-    let mut changes = Changes::over(&model.tree, &model.overlay);
+    let mut changes = Changes::over(&model.records, &model.overlay);
     let mut last = applied;
     loop {
         let events = tail.read(store, last + 1, READ_CHUNK).await?;
@@ -708,14 +720,14 @@ mod tests {
         }
     }
 
-    /// A crash while a rebuild wrote a window in several batches leaves the marker; the next
-    /// rebuild drops what it finds and starts over, so nothing written past the checkpoint
-    /// survives.
+    /// A crash while a rebuild of the earlier key-per-record layout wrote a window in several
+    /// batches left its marker; the next rebuild drops what it finds and starts over, so
+    /// nothing written past the checkpoint survives.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_half_written_rebuild_starts_over() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledEventStore::open(dir.path(), StoreConfig::default()).unwrap();
-        for _ in 0..(rebuild::WINDOW_BATCH_KEYS + 10).div_ceil(500) {
+        for _ in 0..5 {
             append(&store, "x", 500).await;
         }
         let v1 = ProjectionRunner::open(store.clone(), vec![Arc::new(PerEvent(1))]).unwrap();
@@ -733,7 +745,8 @@ mod tests {
         let half = store.db().open_tree(tree_name("per-event", 2)).unwrap();
         half.insert(changes::FLUSHING_KEY, &7u64.to_be_bytes()[..])
             .unwrap();
-        half.insert(changes::data_key(b"stray"), &b"x"[..]).unwrap();
+        // A record in the key-per-record layout of the time.
+        half.insert(&b"\x00stray"[..], &b"x"[..]).unwrap();
         half.insert(changes::CHECKPOINT_KEY, &5u64.to_be_bytes()[..])
             .unwrap();
 
@@ -748,7 +761,11 @@ mod tests {
             .unwrap();
         assert_eq!(all.len() as u64, store.head());
         assert!(all.iter().all(|(_, v)| v == &2u32.to_be_bytes()));
-        assert!(!view.tree.contains_key(changes::FLUSHING_KEY).unwrap());
+        assert!(!view
+            .stored
+            .tree()
+            .contains_key(changes::FLUSHING_KEY)
+            .unwrap());
     }
 
     /// Writes only for events of type "keep" (and removes the first on "drop-first").
@@ -800,7 +817,7 @@ mod tests {
 
     /// The checkpoint stored in `name`'s live tree.
     fn stored(runner: &ProjectionRunner, name: &str) -> u64 {
-        changes::checkpoint(&runner.entry(name).unwrap().live_model().tree).unwrap()
+        changes::checkpoint(runner.entry(name).unwrap().live_model().records.tree()).unwrap()
     }
 
     /// Applied steps are answered from memory before anything is stored; a restart without a
@@ -818,7 +835,7 @@ mod tests {
         assert_eq!(view.position(), 303);
         assert_eq!(view.scan(b"k/", None, false).count(), 3);
         assert_eq!(stored(&runner, "keep-only"), 0, "nothing stored yet");
-        assert!(view.tree.scan_prefix([0u8]).next().is_none());
+        assert!(view.stored.tree().iter().next().is_none());
         let digest = runner.digest("keep-only").unwrap();
         drop((view, runner));
 

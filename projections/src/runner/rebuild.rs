@@ -1,10 +1,11 @@
-//! Rebuilds: a model folded from the log into a fresh tree, then swapped in.
+//! Rebuilds: a model folded from the log into a fresh generation, then swapped in.
 //!
-//! A rebuild holds its writes in a window of up to [`REBUILD_WINDOW_BYTES`] (a ticket's many
-//! events collapse into one write per key) and writes it between a marker and the checkpoint,
-//! so a crash leaves either a checkpointed window or a tree that says it is half written.
-//! Several models rebuilt together share one reader of the log: each chunk is read and
-//! decoded once and handed to every model.
+//! A rebuild folds in memory: its writes collect in a window of up to
+//! [`REBUILD_WINDOW_BYTES`] (a ticket's many events collapse into one write per key), which is
+//! then merged into the new model's records. Nothing reaches sled until the fold is done: the
+//! records are then written as one image with its checkpoint (`crate::stored`), so a crash
+//! leaves either no rebuilt model or a whole one. Several models rebuilt together share one
+//! reader of the log: each chunk is read and decoded once and handed to every model.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,12 +18,10 @@ use crate::changes::{self, Changes};
 use crate::registry::{tree_name, Generation};
 use crate::ProjectionError;
 
-/// How much a rebuild holds in memory before it writes: until then the writes of a ticket's
-/// many events collapse into one per key (sled costs microseconds per key written). Measured
-/// by what the window holds, not by how often a key was rewritten.
+/// How much a rebuild's window holds before it is merged into the model's records (and told
+/// to its in-memory index): until then the writes of a ticket's many events collapse into one
+/// per key. Measured by what the window holds, not by how often a key was rewritten.
 const REBUILD_WINDOW_BYTES: usize = 32 << 20;
-/// Keys per sled batch when a rebuild writes its window (sled slows down on huge batches).
-pub(super) const WINDOW_BATCH_KEYS: usize = 2_000;
 /// Chunks the shared reader may be ahead of the slowest model it feeds.
 const SHARED_CHUNKS_AHEAD: usize = 4;
 
@@ -63,8 +62,9 @@ struct Building {
 }
 
 impl ProjectionRunner {
-    /// Rebuilds `name` from the log into a fresh tree and swaps it in; queries read the old
-    /// model meanwhile. Resumes an interrupted rebuild of the same version.
+    /// Rebuilds `name` from the log into a fresh generation and swaps it in; queries read the
+    /// old model meanwhile. Resumes an interrupted rebuild of the same version from its
+    /// checkpoint.
     pub async fn rebuild(&self, name: &str) -> Result<(), ProjectionError> {
         let entry = self.entry(name)?.clone();
         self.rebuild_entry(&entry).await
@@ -126,7 +126,8 @@ impl ProjectionRunner {
     }
 
     /// Opens the generation to build: the one an interrupted rebuild of this version left
-    /// (resumed from its checkpoint, or started over when half written), else a fresh one.
+    /// (resumed from its checkpoint; started over when the earlier key-per-record layout left
+    /// it half written), else a fresh one.
     fn prepare(&self, entry: &Entry) -> Result<Building, ProjectionError> {
         let name = entry.projection.name();
         let version = entry.projection.version();
@@ -197,8 +198,9 @@ impl ProjectionRunner {
         building: &mut Building,
         source: &mut Source,
     ) -> Result<(), ProjectionError> {
-        let tree = building.model.tree.clone();
-        let mut window = Changes::new(&tree);
+        let records = building.model.records.clone();
+        let stored = changes::checkpoint(records.tree())?;
+        let mut window = Changes::new(&records);
         while let Some(chunk) = source.next(self, building.applied).await? {
             for event in chunk.iter().filter(|e| e.position > building.applied) {
                 entry.projection.apply(&mut window, event)?;
@@ -209,8 +211,8 @@ impl ProjectionRunner {
             }
             building.applied = last;
             if window.pending_bytes() >= REBUILD_WINDOW_BYTES {
-                write_window(&building.model, window, building.applied)?;
-                window = Changes::new(&tree);
+                merge_window(&building.model, window, building.applied)?;
+                window = Changes::new(&records);
             }
             entry.set_rebuilding(Some(RebuildProgress {
                 position: building.applied,
@@ -218,8 +220,19 @@ impl ProjectionRunner {
             }));
             tokio::task::yield_now().await;
         }
-        if building.applied > changes::checkpoint(&tree)? {
-            write_window(&building.model, window, building.applied)?;
+        if building.applied > stored {
+            merge_window(&building.model, window, building.applied)?;
+            let model = building.model.clone();
+            let position = building.applied;
+            tokio::task::spawn_blocking(move || model.records.write_image(position))
+                .await
+                .map_err(|e| {
+                    ProjectionError::Inconsistent(format!("writing a rebuilt model stopped: {e}"))
+                })??;
+            building
+                .model
+                .stored
+                .store(position, std::sync::atomic::Ordering::Release);
         }
         Ok(())
     }
@@ -302,32 +315,16 @@ async fn share_log(
     }
 }
 
-/// Writes a rebuild's window with its checkpoint `position`: in one batch when it is small;
-/// otherwise in several, between a marker and the checkpoint, so that a crash in between
-/// leaves a tree that says it is half written (the rebuild then starts over) rather than one
-/// ahead of its checkpoint.
-fn write_window(model: &Model, window: Changes<'_>, position: u64) -> Result<(), ProjectionError> {
-    let tree = &model.tree;
+/// Merges a rebuild's window into the model's records (in memory) and its index: the model
+/// has applied up to `position`, and stores it as an image when the fold is done.
+fn merge_window(model: &Model, window: Changes<'_>, position: u64) -> Result<(), ProjectionError> {
     let writes = window.into_writes();
-    if writes.len() <= WINDOW_BATCH_KEYS {
-        tree.apply_batch(changes::batch_of(&writes, Some(position)))?;
-    } else {
-        tree.insert(changes::FLUSHING_KEY, &position.to_be_bytes()[..])?;
-        for part in writes.chunks(WINDOW_BATCH_KEYS) {
-            tree.apply_batch(changes::batch_of(part, None))?;
-        }
-        let mut done = changes::batch_of(&[], Some(position));
-        done.remove(changes::FLUSHING_KEY);
-        tree.apply_batch(done)?;
-    }
     if let Some(memory) = &model.memory {
         memory.committed(&writes, position)?;
     }
+    model.records.merge(writes)?;
     model
         .applied
-        .store(position, std::sync::atomic::Ordering::Release);
-    model
-        .stored
         .store(position, std::sync::atomic::Ordering::Release);
     Ok(())
 }
@@ -461,14 +458,13 @@ mod tests {
             generation: 2,
         };
         registry.start_building("a", building).unwrap();
-        let half = store.db().open_tree(tree_name("a", 2)).unwrap();
-        let mut batch = Vec::new();
+        let half = crate::stored::Stored::new(store.db().open_tree(tree_name("a", 2)).unwrap());
+        let mut layer = crate::overlay::Layer::new();
         for position in 1..=150u64 {
             let key = format!("e/{position:020}");
-            batch.push((key.into_bytes(), Some(2u32.to_be_bytes().to_vec())));
+            layer.insert(key.into_bytes(), Some(2u32.to_be_bytes().to_vec()));
         }
-        half.apply_batch(changes::batch_of(&batch, Some(150)))
-            .unwrap();
+        half.persist(&layer, 150).unwrap();
         drop((half, registry));
 
         let runner =
