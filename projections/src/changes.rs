@@ -385,7 +385,8 @@ mod tests {
             reverse in any::<bool>(),
         ) {
             let db = sled::Config::new().temporary(true).open().unwrap();
-            let records = Stored::new(db.open_tree("model").unwrap());
+            let dir = tempfile::tempdir().unwrap();
+            let records = Stored::new(db.open_tree("model").unwrap(), dir.path().to_path_buf());
             let mut expected: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
             let mut layer = crate::overlay::Layer::new();
             for (k, v) in &stored {

@@ -2,7 +2,8 @@
 //!
 //! The registry is the sled tree `projections`: `live/<name>` and `building/<name>` map to a
 //! version (u32 BE) and a generation (u64 BE). A projection's model lives in tree
-//! `projection/<name>/<generation>`. Swapping a rebuilt model in is one atomic batch on the
+//! `projection/<name>/<generation>`, its image files in `models/<name>/<generation>/` under
+//! the data directory. Swapping a rebuilt model in is one atomic batch on the
 //! registry (new `live`, no `building`), so a crash leaves either the old model or the new one.
 
 use crate::ProjectionError;
@@ -44,6 +45,11 @@ fn decode(v: &[u8]) -> Option<Generation> {
 
 pub(crate) fn tree_name(name: &str, generation: u64) -> String {
     format!("projection/{name}/{generation}")
+}
+
+/// The directory of a model generation's image files, under the log's data directory.
+pub(crate) fn model_dir(root: &std::path::Path, name: &str, generation: u64) -> std::path::PathBuf {
+    root.join("models").join(name).join(generation.to_string())
 }
 
 impl Registry {

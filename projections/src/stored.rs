@@ -1,35 +1,41 @@
-//! A read model's records: held in memory, persisted in the model's own sled tree as an image
-//! of every record plus the deltas stored since.
+//! A read model's records: held in memory, persisted as an image of every record (a file
+//! beside the log) plus the deltas stored since (in the model's own sled tree).
 //!
-//! Why: sled 0.34 costs microseconds per key written and copies a leaf node on each insert,
-//! so models stored one sled key per record could not rebuild faster than sled writes keys
-//! (~35,000 events/s here), and a live model's stores held sled's process-wide write lock,
-//! which the log's group commit needs, for thousands of keys at a time
-//! (`docs/PROPOSAL-read-model-snapshots.md`, `docs/BENCHMARKS.md`). Here the records live in
-//! an ordered map, and what reaches sled is a few large values:
+//! Why: sled 0.34 costs microseconds per key written and copies a whole leaf (up to 16
+//! entries) on every insert, so models stored one sled key per record could not rebuild
+//! faster than sled writes keys (~35,000 events/s here), and a live model's stores held
+//! sled's process-wide write lock, which the log's group commit needs, for thousands of keys
+//! at a time (`docs/PROPOSAL-read-model-snapshots.md`, `docs/BENCHMARKS.md`). Here the
+//! records live in an ordered map, and what is written is:
 //!
-//! - a **delta** per store of a live model: the writes of one frozen overlay layer, in one
-//!   batch with the checkpoint they reach, so each event is still applied exactly once;
-//! - an **image** of every record, in segments of about [`SEGMENT_BYTES`], written at the end
-//!   of a rebuild and whenever the deltas outgrow it (they are dropped in the same batch).
+//! - a **delta** per store of a live model: the writes of one frozen overlay layer, in pieces
+//!   of about [`DELTA_PIECE_BYTES`], in one sled batch with the checkpoint they reach, so
+//!   each event is still applied exactly once;
+//! - an **image** of every record, written at the end of a rebuild and whenever the deltas
+//!   outgrow the current one: a file written once, synced, and checked by its length and
+//!   BLAKE3 hash when read. Large values in sled would be copied with their leaf on every
+//!   later insert (and leaves past 2 MiB go to blob files), so images stay out of it.
 //!
-//! Layout of the tree, beside the runner's `0xFF` keys (the checkpoint among them):
-//! - `0x01 <generation u64 BE> <segment u32 BE>`: image segments;
-//! - `0x02 <sequence u64 BE>`: deltas, applied in sequence order over the image;
-//! - `0xFF 'i'`: the current image: its generation (u64 BE), then its segment count (u32 BE).
+//! Layout, beside the runner's `0xFF` keys (the checkpoint among them):
+//! - `0x02 <sequence u64 BE> <piece u32 BE>`: deltas, applied in key order over the image;
+//! - `0xFF 'i'`: the current image: generation (u64 BE), length (u64 BE), BLAKE3 hash (32
+//!   bytes);
+//! - `image-<generation>` in the model's directory: the image's records in key order.
 //!
-//! A new image is written beside the current one, under the next generation; one batch then
-//! points at it, drops the deltas it includes and sets the checkpoint; the old segments go
-//! after. A crash leaves the old image with its deltas, or the new one, never a mix; opening
-//! removes segments no image points at. Trees of the earlier layout (one `0x00 <key>` sled key
-//! per record) are read as they are and converted to an image when first loaded.
+//! A new image is written and synced under the next generation; one batch then points at it,
+//! drops the deltas it includes and sets the checkpoint; once that batch is flushed, the old
+//! file goes. A crash leaves the old image with its deltas, or the new one, never a mix;
+//! loading removes files no pointer names. Trees of the earlier layout (one `0x00 <key>` sled
+//! key per record) are read as they are and converted to an image when first loaded.
 //!
 //! Records are loaded on first use, not when the handle is made: a model that is only going to
 //! be rebuilt (the replay tool, a version change) never reads its old records, and the server
 //! loads them in each model's task, off its start-up path.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::io::Write as _;
 use std::ops::Bound;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -37,10 +43,14 @@ use crate::changes::{Write, CHECKPOINT_KEY};
 use crate::overlay::{as_ref, range_is_empty, Layer};
 use crate::ProjectionError;
 
-/// A segment of an image is cut once it holds this many bytes.
-pub(crate) const SEGMENT_BYTES: usize = 1 << 20;
+/// A delta is cut into pieces of about this size: a sled leaf holds up to 16 of them and is
+/// copied whole on each insert, so pieces stay small enough for that copy to be cheap and for
+/// a leaf never to reach sled's blob files (2 MiB).
+const DELTA_PIECE_BYTES: usize = 64 << 10;
+/// An image is written in buffers of this size.
+const WRITE_BUFFER_BYTES: usize = 1 << 20;
 /// Deltas are folded into a new image once they hold as many bytes as the image, and at least
-/// this many: opening then reads at most about twice the model.
+/// this many: loading then reads at most about twice the model.
 const COMPACT_MIN_BYTES: u64 = 32 << 20;
 /// Records merged into the map per write lock, so that queries are not held behind a large
 /// layer (the layer being merged is still read before the map until it is released).
@@ -48,10 +58,9 @@ const MERGE_STEP: usize = 1_024;
 
 /// Records of the earlier layout: one sled key per record.
 const LEGACY: u8 = 0x00;
-const SEGMENT: u8 = 0x01;
 const DELTA: u8 = 0x02;
 const IMAGE_KEY: &[u8] = &[0xFF, b'i'];
-/// The first byte of every encoded segment and delta: the encoding's version.
+/// The first byte of every encoded image and delta piece: the encoding's version.
 const FORMAT: u8 = 1;
 /// A value length that marks a removal (deltas only).
 const REMOVED: u32 = u32::MAX;
@@ -69,31 +78,72 @@ pub(crate) struct Stored {
 
 struct Inner {
     tree: sled::Tree,
+    /// Where the model's image files go.
+    dir: PathBuf,
     records: RwLock<Records>,
     loaded: AtomicBool,
-    /// Where the tree's image and deltas stand. Held while loading and while persisting, so
-    /// that one change of the tree happens at a time.
+    /// Where the image and the deltas stand. Held while loading and while persisting, so
+    /// that one change of the stored model happens at a time.
     layout: Mutex<Layout>,
 }
 
 #[derive(Default)]
 struct Layout {
-    /// The current image: generation and segment count.
-    image: Option<(u64, u32)>,
-    /// What the image's segments hold, in bytes.
+    /// The current image's generation (0: none yet).
+    image: u64,
+    /// Its length in bytes.
     image_bytes: u64,
-    /// The deltas stored since the image: sequences `first_delta..next_delta`.
-    first_delta: u64,
+    /// The sequence the next delta takes.
     next_delta: u64,
+    /// What the deltas since the image hold, in bytes.
     delta_bytes: u64,
 }
 
+/// What the image pointer says.
+struct Pointer {
+    generation: u64,
+    length: u64,
+    hash: [u8; 32],
+}
+
+impl Pointer {
+    fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(48);
+        v.extend_from_slice(&self.generation.to_be_bytes());
+        v.extend_from_slice(&self.length.to_be_bytes());
+        v.extend_from_slice(&self.hash);
+        v
+    }
+
+    fn decode(v: &[u8]) -> Result<Pointer, ProjectionError> {
+        let malformed = || ProjectionError::Inconsistent("malformed image pointer".to_owned());
+        let generation: [u8; 8] = v
+            .get(..8)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(malformed)?;
+        let length: [u8; 8] = v
+            .get(8..16)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(malformed)?;
+        let hash: [u8; 32] = v
+            .get(16..)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(malformed)?;
+        Ok(Pointer {
+            generation: u64::from_be_bytes(generation),
+            length: u64::from_be_bytes(length),
+            hash,
+        })
+    }
+}
+
 impl Stored {
-    /// The records persisted in `tree`, read on first use.
-    pub(crate) fn new(tree: sled::Tree) -> Stored {
+    /// The records persisted in `tree` and in the image files of `dir`, read on first use.
+    pub(crate) fn new(tree: sled::Tree, dir: PathBuf) -> Stored {
         Stored {
             inner: Arc::new(Inner {
                 tree,
+                dir,
                 records: RwLock::new(Records::new()),
                 loaded: AtomicBool::new(false),
                 layout: Mutex::new(Layout::default()),
@@ -101,7 +151,7 @@ impl Stored {
         }
     }
 
-    /// The sled tree the records are persisted in.
+    /// The sled tree the deltas and the checkpoint are kept in.
     pub(crate) fn tree(&self) -> &sled::Tree {
         &self.inner.tree
     }
@@ -121,8 +171,12 @@ impl Stored {
         self.inner.layout.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Reads the records from the tree unless that was done: the image, then the deltas in
-    /// order. Converts a tree of the earlier layout to an image.
+    fn image_path(&self, generation: u64) -> PathBuf {
+        image_path(&self.inner.dir, generation)
+    }
+
+    /// Reads the records unless that was done: the image, then the deltas in order. Converts
+    /// a tree of the earlier layout to an image.
     pub(crate) fn load(&self) -> Result<(), ProjectionError> {
         if self.inner.loaded.load(Ordering::Acquire) {
             return Ok(());
@@ -135,37 +189,43 @@ impl Stored {
         let mut records = Records::new();
         let mut loaded = Layout::default();
         if let Some(v) = tree.get(IMAGE_KEY)? {
-            let (generation, segments) = decode_image_key(&v)?;
-            for segment in 0..segments {
-                let bytes = tree.get(segment_key(generation, segment))?.ok_or_else(|| {
-                    ProjectionError::Inconsistent(format!(
-                        "image {generation} lacks its segment {segment}"
-                    ))
-                })?;
-                loaded.image_bytes += bytes.len() as u64;
-                decode(&bytes, false, |k, v| {
-                    if let Some(v) = v {
-                        records.insert(k.to_vec(), v.to_vec());
-                    }
-                })?;
-            }
-            loaded.image = Some((generation, segments));
-        }
-        let mut deltas = tree.scan_prefix([DELTA]).peekable();
-        if let Some(Ok((k, _))) = deltas.peek() {
-            loaded.first_delta = sequence_of(k)?;
-            loaded.next_delta = loaded.first_delta;
-        }
-        for item in deltas {
-            let (k, bytes) = item?;
-            let sequence = sequence_of(&k)?;
-            if sequence != loaded.next_delta {
+            let pointer = Pointer::decode(&v)?;
+            let path = self.image_path(pointer.generation);
+            let bytes = std::fs::read(&path).map_err(|e| {
+                ProjectionError::Storage(format!("reading {}: {e}", path.display()))
+            })?;
+            if bytes.len() as u64 != pointer.length
+                || blake3::hash(&bytes).as_bytes() != &pointer.hash
+            {
                 return Err(ProjectionError::Inconsistent(format!(
-                    "delta {} missing before delta {sequence}",
-                    loaded.next_delta
+                    "{} is not the image its model recorded (length or hash differ)",
+                    path.display()
                 )));
             }
-            loaded.next_delta += 1;
+            decode(&bytes, false, |k, v| {
+                if let Some(v) = v {
+                    records.insert(k.to_vec(), v.to_vec());
+                }
+            })?;
+            loaded.image = pointer.generation;
+            loaded.image_bytes = pointer.length;
+        }
+        let mut last: Option<(u64, u32)> = None;
+        for item in tree.scan_prefix([DELTA]) {
+            let (k, bytes) = item?;
+            let (sequence, piece) = delta_of(&k)?;
+            let follows = match last {
+                None => piece == 0,
+                Some((s, p)) => {
+                    (sequence == s && piece == p + 1) || (sequence == s + 1 && piece == 0)
+                }
+            };
+            if !follows {
+                return Err(ProjectionError::Inconsistent(format!(
+                    "delta piece {sequence}/{piece} does not follow {last:?}"
+                )));
+            }
+            last = Some((sequence, piece));
             loaded.delta_bytes += bytes.len() as u64;
             decode(&bytes, true, |k, v| match v {
                 Some(v) => {
@@ -176,18 +236,11 @@ impl Stored {
                 }
             })?;
         }
-        // Segments of an image no one points at: a crash while writing or dropping one.
-        let current = loaded.image.map(|(g, _)| g);
-        let mut stray = sled::Batch::default();
-        for item in tree.scan_prefix([SEGMENT]) {
-            let (k, _) = item?;
-            if k.get(1..9).map(generation_of) != current {
-                stray.remove(k);
-            }
-        }
-        tree.apply_batch(stray)?;
+        loaded.next_delta = last.map_or(0, |(s, _)| s + 1);
+        // Images no pointer names: a crash while one was written or before the old one went.
+        remove_images_but(&self.inner.dir, loaded.image)?;
         let legacy = tree.scan_prefix([LEGACY]).next().is_some();
-        if legacy && loaded.image.is_none() {
+        if legacy && loaded.image == 0 {
             for item in tree.scan_prefix([LEGACY]) {
                 let (k, v) = item?;
                 records.insert(k[1..].to_vec(), v.to_vec());
@@ -196,9 +249,9 @@ impl Stored {
         *self.write() = records;
         *layout = loaded;
         if legacy {
-            if layout.image.is_none() {
+            if layout.image == 0 {
                 let checkpoint = crate::changes::checkpoint(tree)?;
-                self.write_image_locked(&mut layout, checkpoint, SEGMENT_BYTES)?;
+                self.write_image_locked(&mut layout, checkpoint)?;
             }
             let mut old = sled::Batch::default();
             for item in tree.scan_prefix([LEGACY]) {
@@ -251,8 +304,8 @@ impl Stored {
         }
     }
 
-    /// Folds `writes` into the records, in memory only: a rebuild's windows, which reach the
-    /// tree as one image at the end.
+    /// Folds `writes` into the records, in memory only: a rebuild's windows, which are
+    /// written as one image at the end.
     pub(crate) fn merge(&self, writes: Vec<Write>) -> Result<(), ProjectionError> {
         self.load()?;
         let mut writes = writes.into_iter().peekable();
@@ -268,25 +321,30 @@ impl Stored {
         Ok(())
     }
 
-    /// Persists a live model's layer as one delta in one batch with the checkpoint `position`
-    /// it reaches, then folds it into the records (the caller keeps the layer readable until
-    /// this returns). Writes a new image when the deltas have outgrown the current one.
+    /// Persists a live model's layer as one delta, in one batch with the checkpoint
+    /// `position` it reaches, then folds it into the records (the caller keeps the layer
+    /// readable until this returns). Writes a new image when the deltas have outgrown the
+    /// current one.
     pub(crate) fn persist(&self, layer: &Layer, position: u64) -> Result<(), ProjectionError> {
         self.load()?;
         let mut layout = self.layout();
         let mut batch = sled::Batch::default();
-        let mut delta_bytes = 0;
-        if !layer.is_empty() {
-            let mut delta = vec![FORMAT];
-            for (k, v) in layer {
-                encode(&mut delta, k, v.as_deref());
+        let mut delta_bytes = 0u64;
+        let mut piece = 0u32;
+        let mut buffer = vec![FORMAT];
+        let mut entries = layer.iter().peekable();
+        while let Some((k, v)) = entries.next() {
+            encode(&mut buffer, k, v.as_deref());
+            if buffer.len() >= DELTA_PIECE_BYTES || entries.peek().is_none() {
+                delta_bytes += buffer.len() as u64;
+                let full = std::mem::replace(&mut buffer, vec![FORMAT]);
+                batch.insert(&delta_key(layout.next_delta, piece)[..], full);
+                piece += 1;
             }
-            delta_bytes = delta.len() as u64;
-            batch.insert(&delta_key(layout.next_delta)[..], delta);
         }
         batch.insert(CHECKPOINT_KEY, &position.to_be_bytes()[..]);
         self.inner.tree.apply_batch(batch)?;
-        if delta_bytes > 0 {
+        if piece > 0 {
             layout.next_delta += 1;
             layout.delta_bytes += delta_bytes;
         }
@@ -301,7 +359,7 @@ impl Stored {
             }
         }
         if layout.delta_bytes >= layout.image_bytes.max(COMPACT_MIN_BYTES) {
-            self.write_image_locked(&mut layout, position, SEGMENT_BYTES)?;
+            self.write_image_locked(&mut layout, position)?;
         }
         Ok(())
     }
@@ -310,20 +368,7 @@ impl Stored {
     pub(crate) fn write_image(&self, position: u64) -> Result<(), ProjectionError> {
         self.load()?;
         let mut layout = self.layout();
-        self.write_image_locked(&mut layout, position, SEGMENT_BYTES)
-    }
-
-    /// [`Stored::write_image`] with segments cut at `segment_bytes`: tests make images of
-    /// many segments out of a few records.
-    #[cfg(test)]
-    fn write_image_in_segments_of(
-        &self,
-        position: u64,
-        segment_bytes: usize,
-    ) -> Result<(), ProjectionError> {
-        self.load()?;
-        let mut layout = self.layout();
-        self.write_image_locked(&mut layout, position, segment_bytes)
+        self.write_image_locked(&mut layout, position)
     }
 
     /// [`Stored::write_image`] under the layout lock. The records do not change meanwhile:
@@ -332,64 +377,135 @@ impl Stored {
         &self,
         layout: &mut Layout,
         position: u64,
-        segment_bytes: usize,
     ) -> Result<(), ProjectionError> {
         let tree = &self.inner.tree;
-        let generation = layout.image.map_or(1, |(g, _)| g + 1);
-        let mut segments = 0u32;
-        let mut image_bytes = 0u64;
-        let mut after: Bound<Vec<u8>> = Bound::Unbounded;
-        loop {
-            let mut segment = vec![FORMAT];
-            let mut last = None;
-            {
-                let records = self.read();
-                let from = match &after {
-                    Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
-                    _ => Bound::Unbounded,
-                };
-                for (k, v) in records.range::<[u8], _>((from, Bound::Unbounded)) {
-                    encode(&mut segment, k, Some(v));
-                    if segment.len() >= segment_bytes {
-                        last = Some(k.clone());
-                        break;
-                    }
-                }
+        let generation = layout.image + 1;
+        let path = self.image_path(generation);
+        let pointer = match self.write_image_file(&path, generation) {
+            Ok(pointer) => pointer,
+            Err(e) => {
+                // A full disk, say: nothing points at the partial file.
+                let _ = std::fs::remove_file(&path);
+                return Err(e);
             }
-            if segment.len() > 1 {
-                image_bytes += segment.len() as u64;
-                tree.insert(segment_key(generation, segments), segment)?;
-                segments += 1;
-            }
-            match last {
-                Some(k) => after = Bound::Excluded(k),
-                None => break,
-            }
-        }
+        };
         let mut batch = sled::Batch::default();
-        let mut pointer = generation.to_be_bytes().to_vec();
-        pointer.extend_from_slice(&segments.to_be_bytes());
-        batch.insert(IMAGE_KEY, pointer);
-        for sequence in layout.first_delta..layout.next_delta {
-            batch.remove(&delta_key(sequence)[..]);
+        batch.insert(IMAGE_KEY, pointer.encode());
+        for item in tree.scan_prefix([DELTA]) {
+            batch.remove(item?.0);
         }
         batch.insert(CHECKPOINT_KEY, &position.to_be_bytes()[..]);
         tree.apply_batch(batch)?;
-        if let Some((old, count)) = layout.image {
-            let mut batch = sled::Batch::default();
-            for segment in 0..count {
-                batch.remove(&segment_key(old, segment)[..]);
-            }
-            tree.apply_batch(batch)?;
+        if layout.image > 0 {
+            // The old image goes once nothing durable can point at it any more.
+            tree.flush()?;
+            let old = self.image_path(layout.image);
+            std::fs::remove_file(&old).map_err(|e| {
+                ProjectionError::Storage(format!("removing {}: {e}", old.display()))
+            })?;
         }
         *layout = Layout {
-            image: Some((generation, segments)),
-            image_bytes,
-            first_delta: layout.next_delta,
+            image: generation,
+            image_bytes: pointer.length,
             next_delta: layout.next_delta,
             delta_bytes: 0,
         };
         Ok(())
+    }
+
+    /// Writes every record to a new file at `path` and syncs it: the image `generation`.
+    fn write_image_file(&self, path: &Path, generation: u64) -> Result<Pointer, ProjectionError> {
+        let io = |e: std::io::Error| {
+            ProjectionError::Storage(format!("writing {}: {e}", path.display()))
+        };
+        std::fs::create_dir_all(&self.inner.dir).map_err(io)?;
+        let mut file = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(io)?;
+        let mut hasher = blake3::Hasher::new();
+        let mut length = 0u64;
+        let mut buffer = Vec::with_capacity(WRITE_BUFFER_BYTES + 4096);
+        buffer.push(FORMAT);
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let mut more = false;
+            {
+                let records = self.read();
+                let from = match &after {
+                    Some(k) => Bound::Excluded(k.as_slice()),
+                    None => Bound::Unbounded,
+                };
+                for (k, v) in records.range::<[u8], _>((from, Bound::Unbounded)) {
+                    encode(&mut buffer, k, Some(v));
+                    if buffer.len() >= WRITE_BUFFER_BYTES {
+                        after = Some(k.clone());
+                        more = true;
+                        break;
+                    }
+                }
+            }
+            hasher.update(&buffer);
+            file.write_all(&buffer).map_err(io)?;
+            length += buffer.len() as u64;
+            buffer.clear();
+            if !more {
+                break;
+            }
+        }
+        file.sync_data().map_err(io)?;
+        // The file's name must be durable too before a pointer names it.
+        std::fs::File::open(&self.inner.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+        Ok(Pointer {
+            generation,
+            length,
+            hash: *hasher.finalize().as_bytes(),
+        })
+    }
+}
+
+/// Where image `generation` of the model in `dir` is written.
+fn image_path(dir: &Path, generation: u64) -> PathBuf {
+    dir.join(format!("image-{generation}"))
+}
+
+/// Removes the image files in `dir` other than `keep`'s.
+fn remove_images_but(dir: &Path, keep: u64) -> Result<(), ProjectionError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(ProjectionError::Storage(format!(
+                "listing {}: {e}",
+                dir.display()
+            )))
+        }
+    };
+    let keep = format!("image-{keep}");
+    for entry in entries {
+        let entry = entry.map_err(|e| ProjectionError::Storage(e.to_string()))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("image-") && name != keep {
+            std::fs::remove_file(entry.path()).map_err(|e| {
+                ProjectionError::Storage(format!("removing {}: {e}", entry.path().display()))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a model generation's image files, with its tree dropped (an old generation after
+/// a swap, an abandoned rebuild).
+pub(crate) fn remove_dir(dir: &Path) -> Result<(), ProjectionError> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ProjectionError::Storage(
+            format!("removing {}: {e}", dir.display()),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -436,49 +552,28 @@ impl Iterator for Scan {
     }
 }
 
-fn segment_key(generation: u64, segment: u32) -> [u8; 13] {
+fn delta_key(sequence: u64, piece: u32) -> [u8; 13] {
     let mut k = [0u8; 13];
-    k[0] = SEGMENT;
-    k[1..9].copy_from_slice(&generation.to_be_bytes());
-    k[9..].copy_from_slice(&segment.to_be_bytes());
-    k
-}
-
-fn delta_key(sequence: u64) -> [u8; 9] {
-    let mut k = [0u8; 9];
     k[0] = DELTA;
-    k[1..].copy_from_slice(&sequence.to_be_bytes());
+    k[1..9].copy_from_slice(&sequence.to_be_bytes());
+    k[9..].copy_from_slice(&piece.to_be_bytes());
     k
 }
 
-fn generation_of(bytes: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&bytes[..8.min(bytes.len())]);
-    u64::from_be_bytes(b)
-}
-
-fn sequence_of(key: &[u8]) -> Result<u64, ProjectionError> {
-    let b: [u8; 8] = key
-        .get(1..)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| ProjectionError::Inconsistent("malformed delta key".to_owned()))?;
-    Ok(u64::from_be_bytes(b))
-}
-
-fn decode_image_key(v: &[u8]) -> Result<(u64, u32), ProjectionError> {
-    let malformed = || ProjectionError::Inconsistent("malformed image pointer".to_owned());
-    let generation: [u8; 8] = v
-        .get(..8)
+fn delta_of(key: &[u8]) -> Result<(u64, u32), ProjectionError> {
+    let malformed = || ProjectionError::Inconsistent("malformed delta key".to_owned());
+    let sequence: [u8; 8] = key
+        .get(1..9)
         .and_then(|b| b.try_into().ok())
         .ok_or_else(malformed)?;
-    let segments: [u8; 4] = v
-        .get(8..)
+    let piece: [u8; 4] = key
+        .get(9..)
         .and_then(|b| b.try_into().ok())
         .ok_or_else(malformed)?;
-    Ok((u64::from_be_bytes(generation), u32::from_be_bytes(segments)))
+    Ok((u64::from_be_bytes(sequence), u32::from_be_bytes(piece)))
 }
 
-/// Appends one record (`None`: a removal) to an encoded segment or delta.
+/// Appends one record (`None`: a removal) to an encoded image or delta piece.
 fn encode(out: &mut Vec<u8>, key: &[u8], value: Option<&[u8]>) {
     out.extend_from_slice(&(key.len() as u32).to_le_bytes());
     out.extend_from_slice(key);
@@ -491,7 +586,7 @@ fn encode(out: &mut Vec<u8>, key: &[u8], value: Option<&[u8]>) {
     }
 }
 
-/// Calls `record` with each record of an encoded segment or delta, in order; removals only
+/// Calls `record` with each record of an encoded image or delta piece, in order; removals only
 /// where `removals` are allowed (deltas).
 fn decode(
     bytes: &[u8],

@@ -15,7 +15,7 @@ mod tail;
 
 use crate::changes::{self, Changes, ProjectionView};
 use crate::overlay::{Layer, Overlay};
-use crate::registry::{tree_name, Generation, Registry};
+use crate::registry::{model_dir, tree_name, Generation, Registry};
 use crate::stored::Stored;
 use crate::{MemoryIndex, Projection, ProjectionError};
 
@@ -95,16 +95,16 @@ struct Model {
 }
 
 impl Model {
-    /// Opens generation `generation` of `projection` in `tree`, loading its in-memory index
-    /// when `indexes` (queries will be served).
+    /// Opens generation `generation` of `projection` over `records`, loading its in-memory
+    /// index when `indexes` (queries will be served).
     fn open(
         projection: &dyn Projection,
-        tree: sled::Tree,
+        records: Stored,
         generation: Generation,
         indexes: bool,
     ) -> Result<Model, ProjectionError> {
-        let checkpoint = changes::checkpoint(&tree)?;
-        let model = Model::unloaded(tree, generation, checkpoint);
+        let checkpoint = changes::checkpoint(records.tree())?;
+        let model = Model::unloaded(records, generation, checkpoint);
         let memory = if indexes {
             let view = ProjectionView::of_stored(model.records.clone(), checkpoint);
             projection.open_memory(&view)?
@@ -114,11 +114,11 @@ impl Model {
         Ok(Model { memory, ..model })
     }
 
-    /// A model over `tree` (checkpoint `checkpoint`) without its in-memory index; its
-    /// records are read from the tree on first use.
-    fn unloaded(tree: sled::Tree, generation: Generation, checkpoint: u64) -> Model {
+    /// A model over `records` (checkpoint `checkpoint`) without its in-memory index; the
+    /// records are read on first use.
+    fn unloaded(records: Stored, generation: Generation, checkpoint: u64) -> Model {
         Model {
-            records: Stored::new(tree),
+            records,
             generation,
             memory: None,
             overlay: Overlay::default(),
@@ -291,14 +291,14 @@ impl ProjectionRunner {
                     g
                 }
             };
-            let tree = db.open_tree(tree_name(name, live.generation))?;
-            let position = changes::checkpoint(&tree)?;
+            let records = open_records(&store, name, live.generation)?;
+            let position = changes::checkpoint(records.tree())?;
             let stale = live.version != projection.version();
             // A stale model is rebuilt before anything reads it: do not load its index.
             let model = if stale || indexes == Indexes::Deferred {
-                Model::unloaded(tree, live, position)
+                Model::unloaded(records, live, position)
             } else {
-                Model::open(projection.as_ref(), tree, live, indexes == Indexes::Now)?
+                Model::open(projection.as_ref(), records, live, indexes == Indexes::Now)?
             };
             entries.push(Arc::new(Entry {
                 stale,
@@ -680,6 +680,26 @@ async fn apply_chunk(
     }
     model.applied.store(last, Ordering::Release);
     Ok(Some(last))
+}
+
+/// The stored records of generation `generation` of model `name`.
+fn open_records(
+    store: &SledEventStore,
+    name: &str,
+    generation: u64,
+) -> Result<Stored, ProjectionError> {
+    let tree = store.db().open_tree(tree_name(name, generation))?;
+    Ok(Stored::new(tree, model_dir(store.path(), name, generation)))
+}
+
+/// Drops generation `generation` of model `name`: its tree and its image files.
+fn drop_generation(
+    store: &SledEventStore,
+    name: &str,
+    generation: u64,
+) -> Result<(), ProjectionError> {
+    store.db().drop_tree(tree_name(name, generation))?;
+    crate::stored::remove_dir(&model_dir(store.path(), name, generation))
 }
 
 /// The outcome of a background store.

@@ -147,25 +147,26 @@ impl ProjectionRunner {
                     version,
                     generation: live.generation + 1,
                 };
-                // A leftover tree of that generation (an abandoned rebuild) starts over.
-                db.drop_tree(tree_name(name, g.generation))?;
+                // A leftover model of that generation (an abandoned rebuild) starts over.
+                super::drop_generation(&self.store, name, g.generation)?;
                 self.registry.start_building(name, g)?;
                 g
             }
         };
-        let mut tree = db.open_tree(tree_name(name, target.generation))?;
+        let tree = db.open_tree(tree_name(name, target.generation))?;
         if tree.contains_key(changes::FLUSHING_KEY)? {
-            // A crash while a window was being written: the tree is ahead of its checkpoint.
+            // The earlier layout crashed while writing a window: the tree is ahead of its
+            // checkpoint.
             tracing::warn!(
                 projection = name,
                 "half-written rebuild found: starting it over"
             );
             drop(tree);
-            db.drop_tree(tree_name(name, target.generation))?;
-            tree = db.open_tree(tree_name(name, target.generation))?;
+            super::drop_generation(&self.store, name, target.generation)?;
         }
-        let applied = changes::checkpoint(&tree)?;
-        let model = Model::open(entry.projection.as_ref(), tree, target, self.indexes)?;
+        let records = super::open_records(&self.store, name, target.generation)?;
+        let applied = changes::checkpoint(records.tree())?;
+        let model = Model::open(entry.projection.as_ref(), records, target, self.indexes)?;
         entry.set_rebuilding(Some(RebuildProgress {
             position: applied,
             target: self.store.head(),
@@ -241,7 +242,6 @@ impl ProjectionRunner {
     /// new model the live one; the old generation's tree is dropped.
     async fn swap(&self, entry: &Entry, building: Building) -> Result<(), ProjectionError> {
         let name = entry.projection.name();
-        let db = self.store.db();
         let Building { model, target, .. } = building;
         let model_applied = model.applied.clone();
         let _guard = entry.apply.lock().await;
@@ -264,7 +264,7 @@ impl ProjectionRunner {
         if old.generation.generation != target.generation {
             // A store of the old model may still be under way: its tree goes after it.
             old.wait_stored().await;
-            db.drop_tree(tree_name(name, old.generation.generation))?;
+            super::drop_generation(&self.store, name, old.generation.generation)?;
         }
         // Freeing a large in-memory index takes a while: not on the rebuild's time.
         if let Some(memory) = old.memory {
@@ -458,7 +458,7 @@ mod tests {
             generation: 2,
         };
         registry.start_building("a", building).unwrap();
-        let half = crate::stored::Stored::new(store.db().open_tree(tree_name("a", 2)).unwrap());
+        let half = crate::runner::open_records(&store, "a", 2).unwrap();
         let mut layer = crate::overlay::Layer::new();
         for position in 1..=150u64 {
             let key = format!("e/{position:020}");

@@ -5,8 +5,35 @@ use proptest::prelude::*;
 use super::*;
 use crate::overlay::Layer;
 
-fn tree(db: &sled::Db) -> sled::Tree {
-    db.open_tree("model").unwrap()
+/// A model's tree and directory, reopened as often as a test likes.
+struct Place {
+    db: sled::Db,
+    dir: tempfile::TempDir,
+}
+
+impl Place {
+    fn new() -> Place {
+        Place {
+            db: sled::Config::new().temporary(true).open().unwrap(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn open(&self) -> Stored {
+        Stored::new(
+            self.db.open_tree("model").unwrap(),
+            self.dir.path().to_path_buf(),
+        )
+    }
+
+    fn files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
 }
 
 fn all(stored: &Stored) -> Vec<(Vec<u8>, Vec<u8>)> {
@@ -16,8 +43,8 @@ fn all(stored: &Stored) -> Vec<(Vec<u8>, Vec<u8>)> {
         .unwrap()
 }
 
-/// One step of a model's storage: a stored layer, a rebuild-style merge, a new image, or a
-/// reopen (as after a crash or a restart).
+/// One step of a model's storage: a stored layer, a new image, or a reopen (as after a
+/// crash or a restart).
 #[derive(Debug, Clone)]
 enum Step {
     Persist(Vec<(Vec<u8>, Option<Vec<u8>>)>),
@@ -27,7 +54,14 @@ enum Step {
 
 fn step() -> impl Strategy<Value = Step> {
     let key = proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(0u8)], 0..4);
-    let value = proptest::option::weighted(0.75, proptest::collection::vec(any::<u8>(), 0..40));
+    // Values large enough, now and then, for a delta to take several pieces.
+    let value = proptest::option::weighted(
+        0.75,
+        prop_oneof![
+            8 => proptest::collection::vec(any::<u8>(), 0..40),
+            1 => proptest::collection::vec(any::<u8>(), DELTA_PIECE_BYTES / 3..DELTA_PIECE_BYTES / 2),
+        ],
+    );
     prop_oneof![
         6 => proptest::collection::vec((key, value), 0..30).prop_map(Step::Persist),
         1 => Just(Step::Image),
@@ -36,16 +70,16 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(48))]
     /// Whatever the order of deltas, images and reopenings, the records read back are what
-    /// one map with every write applied in order holds, and the checkpoint is the last one
-    /// persisted. Tiny segments make every image several segments long.
+    /// one map with every write applied in order holds, the checkpoint is the last one
+    /// persisted, and only the current image's file is left.
     #[test]
     fn deltas_images_and_reopens_keep_exactly_the_written_records(
-        steps in proptest::collection::vec(step(), 1..40),
+        steps in proptest::collection::vec(step(), 1..30),
     ) {
-        let db = sled::Config::new().temporary(true).open().unwrap();
-        let mut stored = Stored::new(tree(&db));
+        let place = Place::new();
+        let mut stored = place.open();
         let mut expected: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
         let mut position = 0u64;
         for step in steps {
@@ -61,17 +95,18 @@ proptest! {
                     }
                     stored.persist(&layer, position).unwrap();
                 }
-                Step::Image => stored.write_image_in_segments_of(position, 16).unwrap(),
-                Step::Reopen => stored = Stored::new(tree(&db)),
+                Step::Image => stored.write_image(position).unwrap(),
+                Step::Reopen => stored = place.open(),
             }
             let want: Vec<_> = expected.clone().into_iter().collect();
             prop_assert_eq!(all(&stored), want);
             prop_assert_eq!(crate::changes::checkpoint(stored.tree()).unwrap(), position);
         }
-        // No segment of an old image and no delta an image includes is left behind.
         stored.write_image(position).unwrap();
-        let left: Vec<u8> = stored.tree().iter().keys().map(|k| k.unwrap()[0]).collect();
-        prop_assert!(left.iter().all(|&b| b == SEGMENT || b == 0xFF), "{:?}", left);
+        prop_assert!(stored.tree().scan_prefix([DELTA]).next().is_none(), "deltas left");
+        prop_assert_eq!(place.files().len(), 1);
+        let want: Vec<_> = expected.into_iter().collect();
+        prop_assert_eq!(all(&place.open()), want);
     }
 }
 
@@ -79,19 +114,18 @@ proptest! {
 /// an image on load, keeping its checkpoint.
 #[test]
 fn a_tree_of_the_key_per_record_layout_is_read_and_converted() {
-    let db = sled::Config::new().temporary(true).open().unwrap();
-    let old = tree(&db);
+    let place = Place::new();
+    let old = place.db.open_tree("model").unwrap();
     old.insert(b"\x00t/1", &b"one"[..]).unwrap();
     old.insert(b"\x00t/2", &b"two"[..]).unwrap();
     old.insert(CHECKPOINT_KEY, &9u64.to_be_bytes()[..]).unwrap();
-    let stored = Stored::new(old);
+    let stored = place.open();
     assert_eq!(stored.get(b"t/2").unwrap(), Some(b"two".to_vec()));
     assert!(stored.tree().scan_prefix([LEGACY]).next().is_none());
-    assert!(stored.tree().get(IMAGE_KEY).unwrap().is_some());
+    assert_eq!(place.files(), vec!["image-1".to_owned()]);
     assert_eq!(crate::changes::checkpoint(stored.tree()).unwrap(), 9);
-    let reopened = Stored::new(tree(&db));
     assert_eq!(
-        all(&reopened),
+        all(&place.open()),
         vec![
             (b"t/1".to_vec(), b"one".to_vec()),
             (b"t/2".to_vec(), b"two".to_vec())
@@ -99,35 +133,47 @@ fn a_tree_of_the_key_per_record_layout_is_read_and_converted() {
     );
 }
 
-/// What a crash leaves while a new image is written (its segments, not yet pointed at) is
-/// ignored and removed on load; a missing segment of the current image or a damaged delta is
+/// What a crash leaves while a new image is written (a file no pointer names) is removed on
+/// load; an image that is not the one recorded (damaged, cut, missing) or a damaged delta is
 /// an error, never a silently different model.
 #[test]
-fn unreferenced_segments_are_dropped_and_damage_is_reported() {
-    let db = sled::Config::new().temporary(true).open().unwrap();
-    let stored = Stored::new(tree(&db));
+fn unreferenced_images_are_removed_and_damage_is_reported() {
+    let place = Place::new();
+    let stored = place.open();
     let layer: Layer = [(b"k".to_vec(), Some(b"v".to_vec()))].into_iter().collect();
     stored.persist(&layer, 1).unwrap();
     stored.write_image(1).unwrap();
-    let t = stored.tree().clone();
-    t.insert(
-        segment_key(7, 0),
-        &[FORMAT, 1, 0, 0, 0, b'x', 0, 0, 0, 0][..],
-    )
-    .unwrap();
-    let reopened = Stored::new(t.clone());
-    assert_eq!(all(&reopened), vec![(b"k".to_vec(), b"v".to_vec())]);
-    assert!(t.get(segment_key(7, 0)).unwrap().is_none());
+    std::fs::write(place.dir.path().join("image-2"), b"half written").unwrap();
+    assert_eq!(all(&place.open()), vec![(b"k".to_vec(), b"v".to_vec())]);
+    assert_eq!(place.files(), vec!["image-1".to_owned()]);
 
-    t.insert(delta_key(5), &[FORMAT, 9, 0, 0, 0][..]).unwrap();
+    let tree = stored.tree().clone();
+    tree.insert(delta_key(5, 0), &[FORMAT, 9, 0, 0, 0][..])
+        .unwrap();
     assert!(matches!(
-        Stored::new(t.clone()).get(b"k"),
+        place.open().get(b"k"),
         Err(ProjectionError::Inconsistent(_))
     ));
-    t.remove(delta_key(5)).unwrap();
-    t.remove(segment_key(1, 0)).unwrap();
+    tree.remove(delta_key(5, 0)).unwrap();
+    // A delta whose first piece is missing.
+    tree.insert(delta_key(5, 1), &[FORMAT][..]).unwrap();
     assert!(matches!(
-        Stored::new(t).get(b"k"),
+        place.open().get(b"k"),
         Err(ProjectionError::Inconsistent(_))
+    ));
+    tree.remove(delta_key(5, 1)).unwrap();
+
+    let image = place.dir.path().join("image-1");
+    let mut bytes = std::fs::read(&image).unwrap();
+    *bytes.last_mut().unwrap() ^= 1;
+    std::fs::write(&image, &bytes).unwrap();
+    assert!(matches!(
+        place.open().get(b"k"),
+        Err(ProjectionError::Inconsistent(_))
+    ));
+    std::fs::remove_file(&image).unwrap();
+    assert!(matches!(
+        place.open().get(b"k"),
+        Err(ProjectionError::Storage(_))
     ));
 }
