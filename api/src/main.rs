@@ -21,6 +21,9 @@ fn main() -> std::process::ExitCode {
         }
     };
     ledgerdesk_api::telemetry::init(&config.log_level, config.log_format);
+    if let Err(e) = ledgerdesk_core::process::without_transparent_huge_pages() {
+        tracing::warn!(error = %e, "transparent huge pages stay on");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

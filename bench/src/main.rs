@@ -50,6 +50,9 @@ enum Mode {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
+    if let Err(e) = ledgerdesk_core::process::without_transparent_huge_pages() {
+        eprintln!("ledgerdesk-bench: transparent huge pages stay on: {e}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

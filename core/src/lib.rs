@@ -10,6 +10,7 @@
 //!   acknowledgement.
 //! - [`command`]: the command service (load, decide, append, retry).
 //! - [`ticket`], [`directory`]: the domains, as pure `decide`/`evolve`.
+//! - [`process`]: settings the binaries apply to their process at start.
 //!
 //! Errors are typed per module ([`StoreError`], [`CodecError`]); the API maps them to HTTP once.
 #![forbid(unsafe_code)]
@@ -23,6 +24,7 @@ pub mod envelope;
 #[cfg(test)]
 mod golden;
 pub mod ids;
+pub mod process;
 pub mod store;
 pub mod ticket;
 pub mod timetravel;

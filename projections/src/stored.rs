@@ -13,13 +13,12 @@
 //!   each event is still applied exactly once;
 //! - an **image** of every record, written at the end of a rebuild and whenever the deltas
 //!   outgrow the current one: a file written once, synced, and checked by its length and
-//!   BLAKE3 hash when read. Large values in sled would be copied with their leaf on every
+//!   CRC-32 when read (against damage, at memory speed). Large values in sled would be copied with their leaf on every
 //!   later insert (and leaves past 2 MiB go to blob files), so images stay out of it.
 //!
 //! Layout, beside the runner's `0xFF` keys (the checkpoint among them):
 //! - `0x02 <sequence u64 BE> <piece u32 BE>`: deltas, applied in key order over the image;
-//! - `0xFF 'i'`: the current image: generation (u64 BE), length (u64 BE), BLAKE3 hash (32
-//!   bytes);
+//! - `0xFF 'i'`: the current image: generation (u64 BE), length (u64 BE), CRC-32 (u32 BE);
 //! - `image-<generation>` in the model's directory: the image's records in key order.
 //!
 //! A new image is written and synced under the next generation; one batch then points at it,
@@ -103,15 +102,15 @@ struct Layout {
 struct Pointer {
     generation: u64,
     length: u64,
-    hash: [u8; 32],
+    crc: u32,
 }
 
 impl Pointer {
     fn encode(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(48);
+        let mut v = Vec::with_capacity(20);
         v.extend_from_slice(&self.generation.to_be_bytes());
         v.extend_from_slice(&self.length.to_be_bytes());
-        v.extend_from_slice(&self.hash);
+        v.extend_from_slice(&self.crc.to_be_bytes());
         v
     }
 
@@ -125,14 +124,14 @@ impl Pointer {
             .get(8..16)
             .and_then(|b| b.try_into().ok())
             .ok_or_else(malformed)?;
-        let hash: [u8; 32] = v
+        let crc: [u8; 4] = v
             .get(16..)
             .and_then(|b| b.try_into().ok())
             .ok_or_else(malformed)?;
         Ok(Pointer {
             generation: u64::from_be_bytes(generation),
             length: u64::from_be_bytes(length),
-            hash,
+            crc: u32::from_be_bytes(crc),
         })
     }
 }
@@ -194,11 +193,9 @@ impl Stored {
             let bytes = std::fs::read(&path).map_err(|e| {
                 ProjectionError::Storage(format!("reading {}: {e}", path.display()))
             })?;
-            if bytes.len() as u64 != pointer.length
-                || blake3::hash(&bytes).as_bytes() != &pointer.hash
-            {
+            if bytes.len() as u64 != pointer.length || crc32fast::hash(&bytes) != pointer.crc {
                 return Err(ProjectionError::Inconsistent(format!(
-                    "{} is not the image its model recorded (length or hash differ)",
+                    "{} is not the image its model recorded (length or checksum differ)",
                     path.display()
                 )));
             }
@@ -424,7 +421,7 @@ impl Stored {
             .create_new(true)
             .open(path)
             .map_err(io)?;
-        let mut hasher = blake3::Hasher::new();
+        let mut hasher = crc32fast::Hasher::new();
         let mut length = 0u64;
         let mut buffer = Vec::with_capacity(WRITE_BUFFER_BYTES + 4096);
         buffer.push(FORMAT);
@@ -462,7 +459,7 @@ impl Stored {
         Ok(Pointer {
             generation,
             length,
-            hash: *hasher.finalize().as_bytes(),
+            crc: hasher.finalize(),
         })
     }
 }

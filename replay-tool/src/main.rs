@@ -160,6 +160,9 @@ impl From<std::io::Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = ledgerdesk_core::process::without_transparent_huge_pages() {
+        eprintln!("ledgerdesk-replay: transparent huge pages stay on: {e}");
+    }
     let outcome = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
