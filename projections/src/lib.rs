@@ -8,7 +8,7 @@
 //!   changes reach its sled tree as deltas, each in one batch with the checkpoint it reaches,
 //!   and as images of the whole model (`stored`), so each event is applied exactly once,
 //!   across crashes too.
-//!   A projection whose version changed is rebuilt into a fresh tree while queries keep reading
+//!   A projection whose version changed is rebuilt into a fresh generation while queries keep reading
 //!   the old one, then swapped in. A failing projection is reported and stops alone.
 //! - [`ProjectionView`]: what queries read, with the position it reflects.
 //!
@@ -98,12 +98,12 @@ pub trait Projection: Send + Sync + 'static {
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError>;
 
-    /// Builds the in-memory index this model answers its queries from, out of what its tree
-    /// holds (`view`), or `None` for a model queried straight from its tree.
+    /// Builds the in-memory index this model answers its queries from, out of its records
+    /// (`view`), or `None` for a model queried straight from its records.
     ///
-    /// Why: sled writes cost microseconds per key, so a model whose queries need many
-    /// secondary orders (the ticket lists) keeps only its primary records in the tree and
-    /// derives the orders in memory. The index is a pure function of the stored records: it is
+    /// Why: a model whose queries need many secondary orders (the ticket lists) keeps only
+    /// its primary records, which are what is persisted and rebuilt, and derives the orders
+    /// in structures made for them (bitmaps, sorted sets). The index is a pure function of the stored records: it is
     /// rebuilt from them at start-up and then told of every committed chunk, so it can never
     /// disagree with the checkpointed model.
     fn open_memory(

@@ -1,18 +1,18 @@
 //! A live model's writes that are applied but not yet stored: what lets a model publish a
-//! chunk of the log as soon as it has folded it, and write to sled only every so often.
+//! chunk of the log as soon as it has folded it, and store only every so often.
 //!
-//! A sled batch costs microseconds per key and takes sled's process-wide write lock, so a
-//! live model that wrote a batch for every group commit spent most of its time in sled, and
-//! wrote the same hot keys (a history block of 64 positions, a day's counters) once per
-//! chunk. Here a chunk's writes go to an in-memory layer that queries read before the tree;
-//! the runner stores that layer in one batch with its checkpoint every
-//! [`crate::runner`]-chosen interval. The design's rule holds: a model's updates and its
-//! checkpoint are written in one batch, so after a crash the model resumes from a stored
-//! checkpoint and the layer's events are applied again, once.
+//! A store is a sled batch, which takes sled's process-wide write lock, so a live model that
+//! stored every group commit spent most of its time in sled, and wrote the same hot keys (a
+//! history block of 64 positions, a day's counters) once per chunk. Here a chunk's writes go
+//! to an in-memory layer that queries read before the stored records; the runner stores that
+//! layer as one delta with its checkpoint every [`crate::runner`]-chosen interval
+//! ([`crate::stored`]). The design's rule holds: a model's updates and its checkpoint are
+//! written in one batch, so after a crash the model resumes from a stored checkpoint and the
+//! layer's events are applied again, once.
 //!
-//! Two layers: `active` takes new chunks; `frozen` is the one being written to sled. Readers
-//! look newest first (active, frozen, then the tree), so a key is never missed while it moves
-//! from memory to sled.
+//! Two layers: `active` takes new chunks; `frozen` is the one being stored. Readers look
+//! newest first (active, frozen, then the stored records), so a key is never missed while it
+//! moves from the overlay to the records.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -50,7 +50,7 @@ impl Overlay {
     }
 
     /// The overlay's word on `key`: `Some(value)` when a layer holds it (`Some(None)`: it was
-    /// removed), `None` when the tree decides.
+    /// removed), `None` when the stored records decide.
     pub(crate) fn get(&self, key: &[u8]) -> Option<Option<Vec<u8>>> {
         let layers = self.read();
         if let Some(v) = layers.active.get(key) {
@@ -87,7 +87,7 @@ impl Overlay {
         self.read().frozen.is_some()
     }
 
-    /// Moves the active layer to the frozen slot, to be written to the tree; `None` when a
+    /// Moves the active layer to the frozen slot, to be stored; `None` when a
     /// frozen layer is still being written.
     pub(crate) fn freeze(&self) -> Option<Arc<Layer>> {
         let mut layers = self.write();
@@ -100,7 +100,7 @@ impl Overlay {
         Some(frozen)
     }
 
-    /// The frozen layer is in the tree now: drop it.
+    /// The frozen layer is in the stored records now: drop it.
     pub(crate) fn release_frozen(&self) {
         self.write().frozen = None;
     }

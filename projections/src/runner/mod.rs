@@ -1,5 +1,5 @@
 //! The projection runner: one task per projection, catching up in chunks, then following the
-//! head; rebuilds into fresh trees with an atomic swap.
+//! head; rebuilds into fresh generations with an atomic swap.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -477,7 +477,7 @@ impl ProjectionRunner {
         Ok(())
     }
 
-    /// Reads the live model's records from its tree (a deferred open), off the async workers.
+    /// Reads the live model's records (a deferred open), off the async workers.
     async fn load_records(&self, entry: &Entry) -> Result<(), ProjectionError> {
         let records = entry.live_model().records;
         tokio::task::spawn_blocking(move || records.load())

@@ -17,9 +17,9 @@
 //! other ticket's stream). A ticket-stream event that does not decode stops the projection with
 //! [`ProjectionError::Decode`] (a newer event type needs a newer build), never a panic.
 //!
-//! **Keys** (in the projection's one tree, see [`crate::Changes`]): only the primary records,
-//! so that an event costs one or two sled writes (and a rebuild chunk one or two per ticket,
-//! plus one per reply):
+//! **Keys** (the model's records, see [`crate::Changes`]): only the primary records, so that
+//! an event writes one or two of them (and a rebuild window one or two per ticket, plus one
+//! per reply):
 //! - `k`: how many ticket streams have started (u64 BE): the next ticket's number;
 //! - `s <ticket>` → [`TicketSummary`] (bincode), which carries the number;
 //! - `x <ticket> <source>` → the tokens of one text source of the ticket, see `search.rs`;
