@@ -38,16 +38,21 @@ pub use runner::{ProjectionRunner, ProjectionStatus, RebuildProgress, WaitError}
 
 use std::sync::Arc;
 
-use ledgerdesk_core::{RecordedEvent, StoreError};
+use ledgerdesk_core::{RecordedEvent, SledEventStore, StoreError};
 
-/// The checkpoint of every live read model in `db`, without running or creating anything:
-/// for `ledgerdesk-replay verify`, which checks that no model is ahead of the log.
-pub fn checkpoints(db: &sled::Db) -> Result<Vec<(String, u64)>, ProjectionError> {
-    let registry = registry::Registry::open(db)?;
+/// The checkpoint of every live read model, after reading and checking its persisted records
+/// (its image against the recorded length and checksum, its deltas in order), without running,
+/// creating or changing anything: for `ledgerdesk-replay verify`, which checks that no model is
+/// ahead of the log and none is damaged.
+pub fn checkpoints(store: &SledEventStore) -> Result<Vec<(String, u64)>, ProjectionError> {
+    let registry = registry::Registry::open(store.db())?;
     let mut out = Vec::new();
     for (name, g) in registry.all_live()? {
-        let tree = db.open_tree(registry::tree_name(&name, g.generation))?;
-        out.push((name, changes::checkpoint(&tree)?));
+        let records = runner::open_records(store, &name, g.generation)?;
+        records.check().map_err(|e| {
+            ProjectionError::Inconsistent(format!("read model {name} is damaged: {e}"))
+        })?;
+        out.push((name, changes::checkpoint(records.tree())?));
     }
     Ok(out)
 }

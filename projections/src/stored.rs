@@ -184,6 +184,39 @@ impl Stored {
         if self.inner.loaded.load(Ordering::Acquire) {
             return Ok(());
         }
+        let (records, loaded, legacy) = self.read_persisted()?;
+        // Images no pointer names: a crash while one was written or before the old one went.
+        remove_images_but(&self.inner.dir, loaded.image)?;
+        *self.write() = records;
+        *layout = loaded;
+        if legacy {
+            let tree = &self.inner.tree;
+            if layout.image == 0 {
+                let checkpoint = crate::changes::checkpoint(tree)?;
+                self.write_image_locked(&mut layout, checkpoint)?;
+            }
+            let mut old = sled::Batch::default();
+            for item in tree.scan_prefix([LEGACY]) {
+                old.remove(item?.0);
+            }
+            tree.apply_batch(old)?;
+        }
+        self.inner.loaded.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Reads every persisted record and checks it, writing nothing: whether the image is
+    /// the one recorded and every delta decodes and follows the one before
+    /// (`ledgerdesk-replay verify`).
+    pub(crate) fn check(&self) -> Result<(), ProjectionError> {
+        let _layout = self.layout();
+        self.read_persisted().map(|_| ())
+    }
+
+    /// The records as persisted (the image, then the deltas in order; the records of the
+    /// earlier layout when there is no image), where the layout stands, and whether the tree
+    /// still holds records of the earlier layout. Reads only.
+    fn read_persisted(&self) -> Result<(Records, Layout, bool), ProjectionError> {
         let tree = &self.inner.tree;
         let mut records = Records::new();
         let mut loaded = Layout::default();
@@ -234,8 +267,6 @@ impl Stored {
             })?;
         }
         loaded.next_delta = last.map_or(0, |(s, _)| s + 1);
-        // Images no pointer names: a crash while one was written or before the old one went.
-        remove_images_but(&self.inner.dir, loaded.image)?;
         let legacy = tree.scan_prefix([LEGACY]).next().is_some();
         if legacy && loaded.image == 0 {
             for item in tree.scan_prefix([LEGACY]) {
@@ -243,21 +274,7 @@ impl Stored {
                 records.insert(k[1..].to_vec(), v.to_vec());
             }
         }
-        *self.write() = records;
-        *layout = loaded;
-        if legacy {
-            if layout.image == 0 {
-                let checkpoint = crate::changes::checkpoint(tree)?;
-                self.write_image_locked(&mut layout, checkpoint)?;
-            }
-            let mut old = sled::Batch::default();
-            for item in tree.scan_prefix([LEGACY]) {
-                old.remove(item?.0);
-            }
-            tree.apply_batch(old)?;
-        }
-        self.inner.loaded.store(true, Ordering::Release);
-        Ok(())
+        Ok((records, loaded, legacy))
     }
 
     /// The value of `key`.

@@ -206,7 +206,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let mut report = verify_log(&store)?;
             // Read models must never be ahead of the log they were folded from.
             if report.problem.is_none() {
-                let checkpoints = ledgerdesk_projections::checkpoints(store.db())
+                let checkpoints = ledgerdesk_projections::checkpoints(&store)
                     .map_err(|e| Failure::Problem(e.to_string()))?;
                 let head = ledgerdesk_core::EventStore::head(&store);
                 if let Some((name, at)) = checkpoints.into_iter().find(|(_, at)| *at > head) {

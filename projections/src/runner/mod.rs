@@ -683,7 +683,7 @@ async fn apply_chunk(
 }
 
 /// The stored records of generation `generation` of model `name`.
-fn open_records(
+pub(crate) fn open_records(
     store: &SledEventStore,
     name: &str,
     generation: u64,

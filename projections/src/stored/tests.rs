@@ -177,3 +177,27 @@ fn unreferenced_images_are_removed_and_damage_is_reported() {
         Err(ProjectionError::Storage(_))
     ));
 }
+
+/// A check reads and reports like a load, and writes nothing: a file no pointer names stays.
+#[test]
+fn a_check_reports_damage_and_writes_nothing() {
+    let place = Place::new();
+    let stored = place.open();
+    let layer: Layer = [(b"k".to_vec(), Some(b"v".to_vec()))].into_iter().collect();
+    stored.persist(&layer, 1).unwrap();
+    stored.write_image(1).unwrap();
+    std::fs::write(place.dir.path().join("image-9"), b"stray").unwrap();
+    place.open().check().unwrap();
+    assert_eq!(
+        place.files(),
+        vec!["image-1".to_owned(), "image-9".to_owned()]
+    );
+    stored
+        .tree()
+        .insert(delta_key(7, 0), &[FORMAT, 1][..])
+        .unwrap();
+    assert!(matches!(
+        place.open().check(),
+        Err(ProjectionError::Inconsistent(_))
+    ));
+}
