@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 
-use crate::overlay::Overlay;
+use crate::overlay::{Overlay, RangeCursor};
 use crate::stored::{Scan, Stored};
 use crate::{MemoryIndex, ProjectionError};
 
@@ -233,12 +233,12 @@ impl ProjectionView {
                 .stored
                 .scan(from.clone(), to.clone(), reverse)
                 .peekable(),
-            overlay: self.overlay.clone(),
             buffered: VecDeque::new(),
-            from,
-            to,
-            reverse,
-            overlay_done: self.overlay.is_none(),
+            cursor: RangeCursor {
+                done: self.overlay.is_none(),
+                ..RangeCursor::new(from, to, reverse)
+            },
+            overlay: self.overlay.clone(),
         }
     }
 }
@@ -249,27 +249,18 @@ struct MergedScan {
     stored: std::iter::Peekable<Scan>,
     overlay: Option<Overlay>,
     buffered: VecDeque<(Vec<u8>, Option<Vec<u8>>)>,
-    /// What is left of the range, in user keys: the overlay resumes from here.
-    from: Bound<Vec<u8>>,
-    to: Bound<Vec<u8>>,
-    reverse: bool,
-    overlay_done: bool,
+    /// What is left of the overlay's side of the range: it resumes from here.
+    cursor: RangeCursor,
 }
 
 impl MergedScan {
     /// The next overlay entry, fetching another step when the buffer is empty.
     fn peek_overlay(&mut self) -> Option<&(Vec<u8>, Option<Vec<u8>>)> {
-        if self.buffered.is_empty() && !self.overlay_done {
+        if self.buffered.is_empty() && !self.cursor.done {
             if let Some(overlay) = &self.overlay {
-                let step = overlay.range(&self.from, &self.to, self.reverse, SCAN_STEP);
-                self.overlay_done = step.len() < SCAN_STEP;
-                if let Some((last, _)) = step.last() {
-                    if self.reverse {
-                        self.to = Bound::Excluded(last.clone());
-                    } else {
-                        self.from = Bound::Excluded(last.clone());
-                    }
-                }
+                let c = &self.cursor;
+                let step = overlay.range(&c.from, &c.to, c.reverse, SCAN_STEP);
+                self.cursor.advance(&step, SCAN_STEP);
                 self.buffered.extend(step);
             }
         }
@@ -282,7 +273,7 @@ impl Iterator for MergedScan {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let reverse = self.reverse;
+            let reverse = self.cursor.reverse;
             let overlay_key = self.peek_overlay().map(|(k, _)| k.clone());
             let tree_key = match self.stored.peek() {
                 Some(Ok((k, _))) => Some(k.clone()),

@@ -150,6 +150,38 @@ impl Overlay {
     }
 }
 
+/// What is left of a range read a step at a time (the overlay's layers, the stored records):
+/// each step's last key narrows it, and a short step ends it.
+pub(crate) struct RangeCursor {
+    pub(crate) from: Bound<Vec<u8>>,
+    pub(crate) to: Bound<Vec<u8>>,
+    pub(crate) reverse: bool,
+    pub(crate) done: bool,
+}
+
+impl RangeCursor {
+    pub(crate) fn new(from: Bound<Vec<u8>>, to: Bound<Vec<u8>>, reverse: bool) -> RangeCursor {
+        RangeCursor {
+            from,
+            to,
+            reverse,
+            done: false,
+        }
+    }
+
+    /// Moves past a step that asked for `limit` entries and got `step`.
+    pub(crate) fn advance<V>(&mut self, step: &[(Vec<u8>, V)], limit: usize) {
+        self.done = step.len() < limit;
+        if let Some((last, _)) = step.last() {
+            if self.reverse {
+                self.to = Bound::Excluded(last.clone());
+            } else {
+                self.from = Bound::Excluded(last.clone());
+            }
+        }
+    }
+}
+
 pub(crate) fn as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     match bound {
         Bound::Included(k) => Bound::Included(k.as_slice()),

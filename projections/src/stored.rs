@@ -39,7 +39,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::changes::{Write, CHECKPOINT_KEY};
-use crate::overlay::{as_ref, range_is_empty, Layer};
+use crate::overlay::{as_ref, range_is_empty, Layer, RangeCursor};
 use crate::ProjectionError;
 
 /// A delta is cut into pieces of about this size: a sled leaf holds up to 16 of them and is
@@ -310,11 +310,8 @@ impl Stored {
     pub(crate) fn scan(&self, from: Bound<Vec<u8>>, to: Bound<Vec<u8>>, reverse: bool) -> Scan {
         Scan {
             stored: self.clone(),
-            from,
-            to,
-            reverse,
+            cursor: RangeCursor::new(from, to, reverse),
             buffered: VecDeque::new(),
-            done: false,
         }
     }
 
@@ -526,12 +523,8 @@ pub(crate) fn remove_dir(dir: &Path) -> Result<(), ProjectionError> {
 /// Records of a [`Stored`] in a range, fetched [`SCAN_STEP`] at a time.
 pub(crate) struct Scan {
     stored: Stored,
-    /// What is left of the range.
-    from: Bound<Vec<u8>>,
-    to: Bound<Vec<u8>>,
-    reverse: bool,
+    cursor: RangeCursor,
     buffered: VecDeque<(Vec<u8>, Vec<u8>)>,
-    done: bool,
 }
 
 /// Records fetched per step of a scan.
@@ -541,25 +534,16 @@ impl Iterator for Scan {
     type Item = Result<(Vec<u8>, Vec<u8>), ProjectionError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.buffered.is_empty() && !self.done {
-            let step = match self
-                .stored
-                .range(&self.from, &self.to, self.reverse, SCAN_STEP)
-            {
+        if self.buffered.is_empty() && !self.cursor.done {
+            let c = &self.cursor;
+            let step = match self.stored.range(&c.from, &c.to, c.reverse, SCAN_STEP) {
                 Ok(step) => step,
                 Err(e) => {
-                    self.done = true;
+                    self.cursor.done = true;
                     return Some(Err(e));
                 }
             };
-            self.done = step.len() < SCAN_STEP;
-            if let Some((last, _)) = step.last() {
-                if self.reverse {
-                    self.to = Bound::Excluded(last.clone());
-                } else {
-                    self.from = Bound::Excluded(last.clone());
-                }
-            }
+            self.cursor.advance(&step, SCAN_STEP);
             self.buffered.extend(step);
         }
         self.buffered.pop_front().map(Ok)
