@@ -21,10 +21,13 @@
 //! - `0xFF 'i'`: the current image: generation (u64 BE), length (u64 BE), CRC-32 (u32 BE);
 //! - `image-<generation>` in the model's directory: the image's records in key order.
 //!
-//! A new image is written and synced under the next generation; one batch then points at it,
-//! drops the deltas it includes and sets the checkpoint; once that batch is flushed, the old
-//! file goes. A crash leaves the old image with its deltas, or the new one, never a mix;
-//! loading removes files no pointer names. Trees of the earlier layout (one `0x00 <key>` sled
+//! A new image is written and synced under the next generation; one batch then points at it
+//! and drops the deltas it includes; once that batch is flushed, the old file goes. A crash
+//! leaves the old image with its deltas, or the new one with the deltas after it, never a mix;
+//! loading removes files no pointer names. A live model's new image is written by a
+//! background thread while the model goes on storing deltas (see
+//! [`Stored::write_image_covering`] for why that is sound), so a large model's image never
+//! holds its stores up. Trees of the earlier layout (one `0x00 <key>` sled
 //! key per record) are read as they are and converted to an image when first loaded.
 //!
 //! Records are loaded on first use, not when the handle is made: a model that is only going to
@@ -81,9 +84,14 @@ struct Inner {
     dir: PathBuf,
     records: RwLock<Records>,
     loaded: AtomicBool,
-    /// Where the image and the deltas stand. Held while loading and while persisting, so
-    /// that one change of the stored model happens at a time.
+    /// Held while loading, so that the records are read once.
+    loading: Mutex<()>,
+    /// Where the image and the deltas stand. Held while storing a delta and while pointing
+    /// at a new image, so that one change of the tree happens at a time.
     layout: Mutex<Layout>,
+    /// Deltas are folded into a new image once they hold as many bytes as the image, and at
+    /// least this many.
+    compact_min_bytes: u64,
 }
 
 #[derive(Default)]
@@ -94,8 +102,12 @@ struct Layout {
     image_bytes: u64,
     /// The sequence the next delta takes.
     next_delta: u64,
-    /// What the deltas since the image hold, in bytes.
+    /// The deltas the tree holds beside the image, in order: sequence and bytes.
+    deltas: VecDeque<(u64, u64)>,
+    /// What they hold, in bytes.
     delta_bytes: u64,
+    /// A background thread is writing a new image.
+    compacting: bool,
 }
 
 /// What the image pointer says.
@@ -145,9 +157,29 @@ impl Stored {
                 dir,
                 records: RwLock::new(Records::new()),
                 loaded: AtomicBool::new(false),
+                loading: Mutex::new(()),
                 layout: Mutex::new(Layout::default()),
+                compact_min_bytes: COMPACT_MIN_BYTES,
             }),
         }
+    }
+
+    /// [`Stored::new`] folding deltas into an image from `bytes` on: tests make a model write
+    /// images in the background after a few small stores.
+    #[cfg(test)]
+    fn compacting_from(tree: sled::Tree, dir: PathBuf, bytes: u64) -> Stored {
+        let stored = Stored::new(tree, dir);
+        let mut inner = Arc::try_unwrap(stored.inner).unwrap_or_else(|_| unreachable!());
+        inner.compact_min_bytes = bytes;
+        Stored {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Whether a background thread is writing a new image (the model's files must stay until
+    /// it is done).
+    pub(crate) fn is_compacting(&self) -> bool {
+        self.layout().compacting
     }
 
     /// The sled tree the deltas and the checkpoint are kept in.
@@ -180,7 +212,7 @@ impl Stored {
         if self.inner.loaded.load(Ordering::Acquire) {
             return Ok(());
         }
-        let mut layout = self.layout();
+        let _loading = self.inner.loading.lock().unwrap_or_else(|p| p.into_inner());
         if self.inner.loaded.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -188,12 +220,13 @@ impl Stored {
         // Images no pointer names: a crash while one was written or before the old one went.
         remove_images_but(&self.inner.dir, loaded.image)?;
         *self.write() = records;
-        *layout = loaded;
+        let (image, covers) = (loaded.image, loaded.next_delta);
+        *self.layout() = loaded;
         if legacy {
             let tree = &self.inner.tree;
-            if layout.image == 0 {
+            if image == 0 {
                 let checkpoint = crate::changes::checkpoint(tree)?;
-                self.write_image_locked(&mut layout, checkpoint)?;
+                self.write_image_covering(covers, Some(checkpoint))?;
             }
             let mut old = sled::Batch::default();
             for item in tree.scan_prefix([LEGACY]) {
@@ -209,7 +242,6 @@ impl Stored {
     /// the one recorded and every delta decodes and follows the one before
     /// (`ledgerdesk-replay verify`).
     pub(crate) fn check(&self) -> Result<(), ProjectionError> {
-        let _layout = self.layout();
         self.read_persisted().map(|_| ())
     }
 
@@ -257,6 +289,10 @@ impl Stored {
             }
             last = Some((sequence, piece));
             loaded.delta_bytes += bytes.len() as u64;
+            match loaded.deltas.back_mut() {
+                Some((s, b)) if *s == sequence => *b += bytes.len() as u64,
+                _ => loaded.deltas.push_back((sequence, bytes.len() as u64)),
+            }
             decode(&bytes, true, |k, v| match v {
                 Some(v) => {
                     records.insert(k.to_vec(), v.to_vec());
@@ -356,6 +392,8 @@ impl Stored {
         batch.insert(CHECKPOINT_KEY, &position.to_be_bytes()[..]);
         self.inner.tree.apply_batch(batch)?;
         if piece > 0 {
+            let sequence = layout.next_delta;
+            layout.deltas.push_back((sequence, delta_bytes));
             layout.next_delta += 1;
             layout.delta_bytes += delta_bytes;
         }
@@ -369,28 +407,76 @@ impl Stored {
                 };
             }
         }
-        if layout.delta_bytes >= layout.image_bytes.max(COMPACT_MIN_BYTES) {
-            self.write_image_locked(&mut layout, position)?;
+        let due = !layout.compacting
+            && layout.delta_bytes >= layout.image_bytes.max(self.inner.compact_min_bytes);
+        if due {
+            layout.compacting = true;
+            let covers = layout.next_delta;
+            drop(layout);
+            self.compact_in_background(covers);
         }
         Ok(())
     }
 
-    /// Writes every record as a new image with the checkpoint `position`, dropping the deltas.
-    pub(crate) fn write_image(&self, position: u64) -> Result<(), ProjectionError> {
-        self.load()?;
-        let mut layout = self.layout();
-        self.write_image_locked(&mut layout, position)
+    /// Writes a new image covering the deltas before `covers` on a thread of its own; a
+    /// failure is logged and leaves the current image and the deltas, so the next store tries
+    /// again.
+    fn compact_in_background(&self, covers: u64) {
+        let stored = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("ledgerdesk-image".to_owned())
+            .spawn(move || {
+                if let Err(e) = stored.write_image_covering(covers, None) {
+                    tracing::warn!(
+                        dir = %stored.inner.dir.display(),
+                        error = %e,
+                        "writing a read model's image failed: its deltas stay, and it is tried again"
+                    );
+                }
+                stored.layout().compacting = false;
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start a thread to write a read model's image");
+            self.layout().compacting = false;
+        }
     }
 
-    /// [`Stored::write_image`] under the layout lock. The records do not change meanwhile:
-    /// only the holder of that lock changes them.
-    fn write_image_locked(
+    /// Writes every record as a new image with the checkpoint `position`, dropping every
+    /// delta: the end of a rebuild. Nothing else stores meanwhile.
+    pub(crate) fn write_image(&self, position: u64) -> Result<(), ProjectionError> {
+        self.load()?;
+        let covers = self.layout().next_delta;
+        self.write_image_covering(covers, Some(position))
+    }
+
+    /// Writes every record as a new image that replaces the current one and the deltas before
+    /// `covers`, all of which are in the records already; the later deltas stay, and loading
+    /// applies them over the image. Sets the checkpoint when given one.
+    ///
+    /// Stores may go on meanwhile, so the image may also hold some of the later deltas'
+    /// writes, and not others. That is sound: a delta holds whole values and removals, so
+    /// applying it again over a record it already wrote changes nothing, and applying the
+    /// later deltas in order leaves each key with its last write, as in the records.
+    fn write_image_covering(
         &self,
-        layout: &mut Layout,
-        position: u64,
+        covers: u64,
+        checkpoint: Option<u64>,
+    ) -> Result<(), ProjectionError> {
+        self.write_image_covering_then(covers, checkpoint, || {})
+    }
+
+    /// [`Stored::write_image_covering`], calling `meanwhile` once the image file is written,
+    /// before the tree points at it: tests store deltas there, as a live model does while its
+    /// image is being written. The records must be loaded (this is part of loading, for a
+    /// tree of the earlier layout).
+    fn write_image_covering_then(
+        &self,
+        covers: u64,
+        checkpoint: Option<u64>,
+        meanwhile: impl FnOnce(),
     ) -> Result<(), ProjectionError> {
         let tree = &self.inner.tree;
-        let generation = layout.image + 1;
+        let generation = self.layout().image + 1;
         let path = self.image_path(generation);
         let pointer = match self.write_image_file(&path, generation) {
             Ok(pointer) => pointer,
@@ -400,27 +486,34 @@ impl Stored {
                 return Err(e);
             }
         };
+        meanwhile();
+        let mut layout = self.layout();
         let mut batch = sled::Batch::default();
         batch.insert(IMAGE_KEY, pointer.encode());
-        for item in tree.scan_prefix([DELTA]) {
+        for item in tree.range(delta_key(0, 0)..delta_key(covers, 0)) {
             batch.remove(item?.0);
         }
-        batch.insert(CHECKPOINT_KEY, &position.to_be_bytes()[..]);
+        if let Some(checkpoint) = checkpoint {
+            batch.insert(CHECKPOINT_KEY, &checkpoint.to_be_bytes()[..]);
+        }
         tree.apply_batch(batch)?;
-        if layout.image > 0 {
+        let old = std::mem::replace(&mut layout.image, generation);
+        layout.image_bytes = pointer.length;
+        while let Some(&(sequence, bytes)) = layout.deltas.front() {
+            if sequence >= covers {
+                break;
+            }
+            layout.deltas.pop_front();
+            layout.delta_bytes = layout.delta_bytes.saturating_sub(bytes);
+        }
+        if old > 0 {
             // The old image goes once nothing durable can point at it any more.
             tree.flush()?;
-            let old = self.image_path(layout.image);
+            let old = self.image_path(old);
             std::fs::remove_file(&old).map_err(|e| {
                 ProjectionError::Storage(format!("removing {}: {e}", old.display()))
             })?;
         }
-        *layout = Layout {
-            image: generation,
-            image_bytes: pointer.length,
-            next_delta: layout.next_delta,
-            delta_bytes: 0,
-        };
         Ok(())
     }
 

@@ -166,9 +166,17 @@ impl Model {
         .map_err(|e| ProjectionError::Inconsistent(format!("storing a model stopped: {e}")))?
     }
 
-    /// Waits until no layer of this model is being stored (before its tree is dropped).
+    /// Waits until no layer of this model is being stored.
     async fn wait_stored(&self) {
         while self.writing.load(Ordering::Acquire) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    /// Waits until nothing of this model is being written, its background image included
+    /// (before its tree and files are dropped).
+    async fn wait_idle(&self) {
+        self.wait_stored().await;
+        while self.records.is_compacting() {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }

@@ -262,8 +262,9 @@ impl ProjectionRunner {
             .position
             .send_replace(model_applied.load(std::sync::atomic::Ordering::Acquire));
         if old.generation.generation != target.generation {
-            // A store of the old model may still be under way: its tree goes after it.
-            old.wait_stored().await;
+            // A store or an image of the old model may still be under way: its tree and
+            // files go after them.
+            old.wait_idle().await;
             super::drop_generation(&self.store, name, old.generation.generation)?;
         }
         // Freeing a large in-memory index takes a while: not on the rebuild's time.
