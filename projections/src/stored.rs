@@ -13,8 +13,9 @@
 //!   each event is still applied exactly once;
 //! - an **image** of every record, written at the end of a rebuild and whenever the deltas
 //!   outgrow the current one: a file written once, synced, and checked by its length and
-//!   CRC-32 when read (against damage, at memory speed). Large values in sled would be copied with their leaf on every
-//!   later insert (and leaves past 2 MiB go to blob files), so images stay out of it.
+//!   CRC-32 when read (against damage, at memory speed). Large values in sled would be copied
+//!   with their leaf on every later insert (and leaves past 2 MiB go to blob files), so
+//!   images stay out of it.
 //!
 //! Layout, beside the runner's `0xFF` keys (the checkpoint among them):
 //! - `0x02 <sequence u64 BE> <piece u32 BE>`: deltas, applied in key order over the image;
@@ -27,8 +28,8 @@
 //! loading removes files no pointer names. A live model's new image is written by a
 //! background thread while the model goes on storing deltas (see
 //! [`Stored::write_image_covering`] for why that is sound), so a large model's image never
-//! holds its stores up. Trees of the earlier layout (one `0x00 <key>` sled
-//! key per record) are read as they are and converted to an image when first loaded.
+//! holds its stores up. Trees of the earlier layout (one `0x00 <key>` sled key per record)
+//! are read as they are and converted to an image when first loaded.
 //!
 //! Records are loaded on first use, not when the handle is made: a model that is only going to
 //! be rebuilt (the replay tool, a version change) never reads its old records, and the server
