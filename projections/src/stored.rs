@@ -105,8 +105,6 @@ struct Layout {
     next_delta: u64,
     /// The deltas the tree holds beside the image, in order: sequence and bytes.
     deltas: VecDeque<(u64, u64)>,
-    /// What they hold, in bytes.
-    delta_bytes: u64,
     /// A background thread is writing a new image.
     compacting: bool,
 }
@@ -129,22 +127,13 @@ impl Pointer {
 
     fn decode(v: &[u8]) -> Result<Pointer, ProjectionError> {
         let malformed = || ProjectionError::Inconsistent("malformed image pointer".to_owned());
-        let generation: [u8; 8] = v
-            .get(..8)
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(malformed)?;
-        let length: [u8; 8] = v
-            .get(8..16)
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(malformed)?;
-        let crc: [u8; 4] = v
-            .get(16..)
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(malformed)?;
+        if v.len() != 20 {
+            return Err(malformed());
+        }
         Ok(Pointer {
-            generation: u64::from_be_bytes(generation),
-            length: u64::from_be_bytes(length),
-            crc: u32::from_be_bytes(crc),
+            generation: u64::from_be_bytes(bytes_at(v, 0).ok_or_else(malformed)?),
+            length: u64::from_be_bytes(bytes_at(v, 8).ok_or_else(malformed)?),
+            crc: u32::from_be_bytes(bytes_at(v, 16).ok_or_else(malformed)?),
         })
     }
 }
@@ -152,6 +141,12 @@ impl Pointer {
 impl Stored {
     /// The records persisted in `tree` and in the image files of `dir`, read on first use.
     pub(crate) fn new(tree: sled::Tree, dir: PathBuf) -> Stored {
+        Stored::compacting_from(tree, dir, COMPACT_MIN_BYTES)
+    }
+
+    /// [`Stored::new`] folding deltas into an image from `bytes` on (tests make a model write
+    /// images in the background after a few small stores).
+    fn compacting_from(tree: sled::Tree, dir: PathBuf, bytes: u64) -> Stored {
         Stored {
             inner: Arc::new(Inner {
                 tree,
@@ -160,20 +155,8 @@ impl Stored {
                 loaded: AtomicBool::new(false),
                 loading: Mutex::new(()),
                 layout: Mutex::new(Layout::default()),
-                compact_min_bytes: COMPACT_MIN_BYTES,
+                compact_min_bytes: bytes,
             }),
-        }
-    }
-
-    /// [`Stored::new`] folding deltas into an image from `bytes` on: tests make a model write
-    /// images in the background after a few small stores.
-    #[cfg(test)]
-    fn compacting_from(tree: sled::Tree, dir: PathBuf, bytes: u64) -> Stored {
-        let stored = Stored::new(tree, dir);
-        let mut inner = Arc::try_unwrap(stored.inner).unwrap_or_else(|_| unreachable!());
-        inner.compact_min_bytes = bytes;
-        Stored {
-            inner: Arc::new(inner),
         }
     }
 
@@ -289,7 +272,6 @@ impl Stored {
                 )));
             }
             last = Some((sequence, piece));
-            loaded.delta_bytes += bytes.len() as u64;
             match loaded.deltas.back_mut() {
                 Some((s, b)) if *s == sequence => *b += bytes.len() as u64,
                 _ => loaded.deltas.push_back((sequence, bytes.len() as u64)),
@@ -356,7 +338,13 @@ impl Stored {
     /// written as one image at the end.
     pub(crate) fn merge(&self, writes: Vec<Write>) -> Result<(), ProjectionError> {
         self.load()?;
-        let mut writes = writes.into_iter().peekable();
+        self.apply_in_steps(writes.into_iter());
+        Ok(())
+    }
+
+    /// Applies `writes` to the records, [`MERGE_STEP`] of them per write lock.
+    fn apply_in_steps(&self, writes: impl Iterator<Item = Write>) {
+        let mut writes = writes.peekable();
         while writes.peek().is_some() {
             let mut records = self.write();
             for (k, v) in writes.by_ref().take(MERGE_STEP) {
@@ -366,7 +354,6 @@ impl Stored {
                 };
             }
         }
-        Ok(())
     }
 
     /// Persists a live model's layer as one delta, in one batch with the checkpoint
@@ -396,20 +383,11 @@ impl Stored {
             let sequence = layout.next_delta;
             layout.deltas.push_back((sequence, delta_bytes));
             layout.next_delta += 1;
-            layout.delta_bytes += delta_bytes;
         }
-        let mut entries = layer.iter().peekable();
-        while entries.peek().is_some() {
-            let mut records = self.write();
-            for (k, v) in entries.by_ref().take(MERGE_STEP) {
-                match v {
-                    Some(v) => records.insert(k.clone(), v.clone()),
-                    None => records.remove(k),
-                };
-            }
-        }
+        self.apply_in_steps(layer.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let delta_bytes: u64 = layout.deltas.iter().map(|(_, bytes)| bytes).sum();
         let due = !layout.compacting
-            && layout.delta_bytes >= layout.image_bytes.max(self.inner.compact_min_bytes);
+            && delta_bytes >= layout.image_bytes.max(self.inner.compact_min_bytes);
         if due {
             layout.compacting = true;
             let covers = layout.next_delta;
@@ -500,13 +478,7 @@ impl Stored {
         tree.apply_batch(batch)?;
         let old = std::mem::replace(&mut layout.image, generation);
         layout.image_bytes = pointer.length;
-        while let Some(&(sequence, bytes)) = layout.deltas.front() {
-            if sequence >= covers {
-                break;
-            }
-            layout.deltas.pop_front();
-            layout.delta_bytes = layout.delta_bytes.saturating_sub(bytes);
-        }
+        layout.deltas.retain(|(sequence, _)| *sequence >= covers);
         if old > 0 {
             // The old image goes once nothing durable can point at it any more.
             tree.flush()?;
@@ -654,15 +626,17 @@ fn delta_key(sequence: u64, piece: u32) -> [u8; 13] {
 
 fn delta_of(key: &[u8]) -> Result<(u64, u32), ProjectionError> {
     let malformed = || ProjectionError::Inconsistent("malformed delta key".to_owned());
-    let sequence: [u8; 8] = key
-        .get(1..9)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(malformed)?;
-    let piece: [u8; 4] = key
-        .get(9..)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(malformed)?;
-    Ok((u64::from_be_bytes(sequence), u32::from_be_bytes(piece)))
+    if key.len() != 13 {
+        return Err(malformed());
+    }
+    let sequence = u64::from_be_bytes(bytes_at(key, 1).ok_or_else(malformed)?);
+    let piece = u32::from_be_bytes(bytes_at(key, 9).ok_or_else(malformed)?);
+    Ok((sequence, piece))
+}
+
+/// The `N` bytes of `v` from `at` on, when it has them.
+fn bytes_at<const N: usize>(v: &[u8], at: usize) -> Option<[u8; N]> {
+    v.get(at..at.checked_add(N)?)?.try_into().ok()
 }
 
 /// Appends one record (`None`: a removal) to an encoded image or delta piece.

@@ -200,7 +200,7 @@ impl ProjectionRunner {
         source: &mut Source,
     ) -> Result<(), ProjectionError> {
         let records = building.model.records.clone();
-        let stored = changes::checkpoint(records.tree())?;
+        let checkpointed = changes::checkpoint(records.tree())?;
         let mut window = Changes::new(&records);
         while let Some(chunk) = source.next(self, building.applied).await? {
             for event in chunk.iter().filter(|e| e.position > building.applied) {
@@ -221,7 +221,7 @@ impl ProjectionRunner {
             }));
             tokio::task::yield_now().await;
         }
-        if building.applied > stored {
+        if building.applied > checkpointed {
             merge_window(&building.model, window, building.applied)?;
             let model = building.model.clone();
             let position = building.applied;
